@@ -1,0 +1,16 @@
+# hostlib/__init__.py: hanreader's host library: decode HAN-port data in Python.
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""What integrators import.
+
+    import hostlib
+    reading = hostlib.decode(frame_bytes)
+    print(reading["active_power_import"], reading.to_json())
+
+The decoding itself is ``protocols``, the same code the dongle runs.
+"""
+
+from protocols import __version__  # noqa: F401
+from protocols.errors import HanError  # noqa: F401
+from protocols.reading import Meter, Reading, Register  # noqa: F401
+
+from .decode import decode  # noqa: F401

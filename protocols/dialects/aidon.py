@@ -1,0 +1,27 @@
+# protocols/dialects/aidon.py: Aidon 65xx (AIDON_V0001, Norway; AIDON_H0001, Sweden).
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""Aidon (digest 5.1): the body is an **array** of structures
+``{OBIS, value}`` (data objects) and ``{OBIS, value, {scaler, unit}}``
+(registers). Objects a meter type lacks are omitted, so the list is walked
+by OBIS; scalers and units come with the data. List 1 is an array of one
+register (P+); the Swedish profile is a 27-element array with no list
+version. Aidon is the only HAN meter that pushes an array of register
+structures, which is how a list without a version is recognised. The
+clock's deviation of 0 stands for Norwegian local time (digest 3.2).
+"""
+
+from . import generic
+from .base import is_obis
+
+
+def match(body):
+    if type(body) is not list or not body:
+        return False
+    for el in body:
+        if type(el) is not tuple or len(el) not in (2, 3) or not is_obis(el[0]):
+            return False
+    return True
+
+
+def decode(dn, hint=None):
+    return generic.decode(dn, hint, "Aidon")

@@ -1,0 +1,196 @@
+# protocols/dialects/base.py: what every dialect shares: the OBIS walk and value conversion.
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""Shared machinery for the meter dialects.
+
+A list is first flattened into entries ``[obis, value, scaler, unit]``
+(``walk``); a dialect then fills in what its meter leaves implicit (OBIS
+codes of value-only lists, scalers that are not sent) and ``build`` turns
+the entries into a Reading.
+"""
+
+from .. import obis as _obis
+from ..cosem import Date, DateTime, Time
+from ..errors import DecodeError
+from ..reading import Meter, Reading, Register
+
+# Names of the registers that describe the meter rather than measure.
+_ID_NAMES = ("meter_id", "meter_number", "equipment_id", "logical_device_name")
+
+FLAG_IDS = {"KFM": "Kaifa", "KAM": "Kamstrup", "AID": "Aidon", "ADN": "Aidon", "SAG": "Sagemcom",
+            "ISK": "Iskra", "LGZ": "Landis+Gyr", "ELS": "Elster"}
+
+
+def is_obis(v):
+    return type(v) is bytes and len(v) == 6
+
+
+def is_scaler_unit(v):
+    return (
+        type(v) is tuple
+        and len(v) == 2
+        and type(v[0]) is int
+        and type(v[1]) is int
+        and -128 <= v[0] <= 127
+        and 0 <= v[1] <= 255
+    )
+
+
+def walk(body):
+    """Flatten a notification body into entries [obis|None, value, scaler, unit-enum].
+
+    Understands every layout HAN meters use:
+    * ``{OBIS, value}`` and ``{OBIS, value, {scaler, unit}}`` structures
+      (Aidon, Polish/Vorarlberg Kaifa);
+    * alternating ``OBIS, value`` elements, optionally followed by a
+      ``{scaler, unit}`` structure (Kamstrup, Kaifa SE, Austrian lists);
+    * values without an OBIS code (list versions, meter numbers): obis None;
+    * ``null`` padding (Kamstrup 1-phase): skipped.
+    """
+    items = body if type(body) in (list, tuple) else (body,)
+    out = []
+    i = 0
+    n = len(items)
+    while i < n:
+        v = items[i]
+        i += 1
+        if v is None:
+            continue
+        if type(v) is tuple and 2 <= len(v) <= 3 and is_obis(v[0]):
+            su = v[2] if len(v) == 3 and is_scaler_unit(v[2]) else None
+            out.append([v[0], v[1], su[0] if su else None, su[1] if su else None])
+        elif is_obis(v) and i < n and not is_obis(items[i]):
+            val = items[i]
+            i += 1
+            if i < n and is_scaler_unit(items[i]):
+                su = items[i]
+                i += 1
+                out.append([v, val, su[0], su[1]])
+            else:
+                out.append([v, val, None, None])
+        else:
+            out.append([None, v, None, None])
+    return out
+
+
+def text(v):
+    """A string value: bytes as ASCII text when printable, else hex."""
+    if type(v) is str:
+        return v
+    if type(v) in (bytes, bytearray):
+        for b in v:
+            if b < 0x20 or b > 0x7E:
+                return v.hex().upper()
+        return str(bytes(v), "ascii")
+    return v
+
+
+def as_time(v, zero_is_local=False):
+    """ISO text for a date-time value (typed, or a 12-byte octet-string), or None.
+
+    ``zero_is_local``: a deviation of 0 means "local time, offset unknown"
+    (Aidon Norway sends 0 for Norwegian local time, digest 3.2).
+    """
+    if type(v) in (bytes, bytearray) and len(v) == 12:
+        v = DateTime.from_bytes(v)
+    if isinstance(v, DateTime):
+        if not v.is_plausible():
+            return None
+        return v.isoformat(not (zero_is_local and v.deviation == 0))
+    return None
+
+
+def is_text(v):
+    """A str, or bytes that are all printable ASCII."""
+    if type(v) is str:
+        return True
+    if type(v) is bytes and v:
+        for b in v:
+            if b < 0x20 or b > 0x7E:
+                return False
+        return True
+    return False
+
+
+def looks_like_time(v):
+    if type(v) in (bytes, bytearray) and len(v) == 12:
+        # A 12-character printable string (a meter number) is text, not a time.
+        for b in v:
+            if b < 0x20 or b > 0x7E:
+                return DateTime.from_bytes(v).is_plausible()
+        return False
+    return isinstance(v, DateTime)
+
+
+def to_register(code, value, scaler, unit_enum, manufacturer=None, unit=None):
+    """A Register for one entry; None for values that are not scalars (nested lists)."""
+    info = _obis.lookup(code) if code is not None else None
+    name = info[0] if info else None
+    t = type(value)
+    if t is int:
+        if unit_enum is not None:
+            unit = _obis.unit_of(unit_enum)
+        elif unit is None and info:
+            unit = info[1]
+        return Register(_obis.to_str(code), name, value, scaler, unit)
+    if t is float:
+        if unit_enum is not None:
+            unit = _obis.unit_of(unit_enum)
+        elif unit is None and info:
+            unit = info[1]
+        return Register(_obis.to_str(code), name, value, scaler, unit)
+    if t is bool:
+        return Register(_obis.to_str(code), name, value, None, None)
+    if name == "clock" or looks_like_time(value):
+        iso = as_time(value, manufacturer == "Aidon")
+        if iso is None and isinstance(value, DateTime):
+            iso = value.to_bytes().hex().upper()
+        if iso is not None:
+            return Register(_obis.to_str(code), name, iso, None, None)
+    if t in (bytes, bytearray, str):
+        return Register(_obis.to_str(code), name, text(value), None, None)
+    if t is Date or t is Time:
+        return Register(_obis.to_str(code), name, value.isoformat(), None, None)
+    return None
+
+
+def manufacturer_from(list_version, hint=None):
+    if list_version:
+        lv = list_version.upper()
+        if lv.startswith("AIDON"):
+            return "Aidon"
+        if lv.startswith("KAMSTRUP"):
+            return "Kamstrup"
+        if lv.startswith("KFM"):
+            return "Kaifa"
+    if hint:
+        return FLAG_IDS.get(hint[:3].upper(), hint)
+    return None
+
+
+def build(dn, registers, manufacturer, hint=None):
+    """The Reading: meter facts from the registers, time from the header or clock."""
+    lv = mid = mtype = None
+    clock = None
+    for r in registers:
+        nm = r.name
+        if nm == "list_version":
+            lv = r.raw
+        elif nm in _ID_NAMES and mid is None:
+            mid = r.raw if type(r.raw) is str else str(r.raw)
+        elif nm == "meter_type":
+            mtype = r.raw
+        elif nm == "clock" and clock is None and type(r.raw) is str:
+            clock = r.raw
+    if manufacturer is None:
+        manufacturer = manufacturer_from(lv, hint)
+    time = None
+    if dn is not None and dn.datetime is not None:
+        time = as_time(dn.datetime, manufacturer == "Aidon")
+    if time is None:
+        time = clock
+    return Reading(Meter(manufacturer, mid, mtype, lv), time, registers)
+
+
+def require(cond, what, found):
+    if not cond:
+        raise DecodeError("%s: expected %s, found %s" % ("list", what, found))

@@ -1,0 +1,40 @@
+# protocols/dialects/generic.py: any meter that sends OBIS/value pairs.
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""The fallback dialect: every list is walked by OBIS code; scaler and unit
+are applied when the meter sends them, the registry's unit otherwise.
+Values without an OBIS code are kept only when they can be identified (a
+clock, a text that ends the list is taken as the meter number, as Austrian
+Kaifa and Sagemcom lists do, digest 5.4).
+"""
+
+from .base import build, is_text, looks_like_time, to_register, walk
+
+_CLOCK = b"\x00\x00\x01\x00\x00\xff"
+_METER_NUMBER = b"\x00\x00\x60\x01\x00\xff"
+
+
+def match(body):
+    return True
+
+
+def decode(dn, hint=None, manufacturer=None, entries=None):
+    if entries is None:
+        entries = walk(body_of(dn))
+    regs = []
+    last = len(entries) - 1
+    for i, (code, value, scaler, unit) in enumerate(entries):
+        if code is None:
+            if looks_like_time(value):
+                code = _CLOCK
+            elif i == last and is_text(value):
+                code = _METER_NUMBER
+            else:
+                continue
+        r = to_register(code, value, scaler, unit, manufacturer)
+        if r is not None:
+            regs.append(r)
+    return build(dn, regs, manufacturer, hint)
+
+
+def body_of(dn):
+    return dn.body

@@ -1,0 +1,64 @@
+# protocols/dialects/kamstrup.py: Kamstrup Omnipower (Kamstrup_V0001; Norway, Denmark).
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""Kamstrup (digest 5.3): a **structure of alternating OBIS and value**;
+the first element is the list version ``Kamstrup_V0001`` without its OBIS
+code. No scaler-unit on the wire: the scalers are implied by the vendor
+(HAN-NVE interface description rev 3.1):
+
+* current 0.01 A (CT meters, type prefix ``685``: 0.001 A);
+* voltage 1 V, except firmware that sends 0.01 V (a raw value above 1000
+  cannot be volts: Swedish units, Bornholm Omnipower);
+* power W/var; energy 10 Wh/varh (Norway); power factor 0.01.
+
+Newer 1-phase firmware pads missing objects with ``00 00`` (two nulls),
+skipped by the walk. The Danish "DLMS push 1" list (65 elements) uses the
+same pair layout and scalers, with the meter number as an integer.
+"""
+
+from .base import build, to_register, walk
+
+_VERSION = b"\x01\x01\x00\x02\x81\xff"
+
+
+def _is_version(v):
+    if type(v) is str:
+        return v.startswith("Kamstrup")
+    if type(v) is bytes:
+        return v[:8] == b"Kamstrup"
+    return False
+
+
+def match(body):
+    if type(body) is not tuple or len(body) < 2:
+        return False
+    return _is_version(body[0]) or (body[0] == _VERSION and _is_version(body[1]))
+
+
+def decode(dn, hint=None):
+    entries = walk(dn.body)
+    ct = False
+    for e in entries:
+        if e[0] is None and _is_version(e[1]):
+            e[0] = _VERSION
+        elif e[0] is not None and e[0][2:5] == b"\x60\x01\x01":
+            v = e[1]
+            ct = (v[:3] == "685") if type(v) is str else (v[:3] == b"685")
+    regs = []
+    for code, value, scaler, unit in entries:
+        if code is None:
+            continue
+        if scaler is None and type(value) is int:
+            c, d = code[2], code[3]
+            if d == 8:
+                scaler = 1
+            elif d == 7:
+                if c in (31, 51, 71):
+                    scaler = -3 if ct else -2
+                elif c in (32, 52, 72):
+                    scaler = -2 if value > 1000 else None
+                elif c in (13, 33, 53, 73):
+                    scaler = -2
+        r = to_register(code, value, scaler, unit, "Kamstrup")
+        if r is not None:
+            regs.append(r)
+    return build(dn, regs, "Kamstrup", hint)

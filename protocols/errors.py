@@ -1,0 +1,124 @@
+# protocols/errors.py: the error family of the shared decoder core.
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""One root error, narrow subclasses, each with a short machine-readable kind.
+
+Every message says what was expected and what was found::
+
+    try:
+        decode_frame(data)
+    except HanError as err:
+        print(err.kind, err)     # "fcs  frame check sequence: expected 0xC4E0, found 0xC4E1"
+"""
+
+
+class HanError(Exception):
+    """Root of every error raised by ``protocols``."""
+
+    kind = "error"
+
+    def __init__(self, message, offset=None):
+        Exception.__init__(self, message)
+        self.message = message
+        # Byte offset in the input where the fault was found, when known.
+        self.offset = offset
+
+    def __str__(self):
+        return self.message
+
+
+class FrameError(HanError):
+    """A transport frame (HDLC, M-Bus, P1) is malformed."""
+
+    kind = "frame"
+
+
+class ChecksumError(FrameError):
+    kind = "checksum"
+
+
+class HcsError(ChecksumError):
+    """HDLC header check sequence mismatch."""
+
+    kind = "hcs"
+
+
+class FcsError(ChecksumError):
+    """HDLC frame check sequence mismatch."""
+
+    kind = "fcs"
+
+
+class LengthError(FrameError):
+    """A length field points where no frame can end."""
+
+    kind = "length"
+
+
+class TruncatedError(HanError):
+    """The input ends before the structure it announced."""
+
+    kind = "truncated"
+
+
+class FormatError(HanError):
+    """A fixed field (flag, format type, LLC header, constant) is wrong."""
+
+    kind = "format"
+
+
+class OversizeError(FrameError):
+    """A frame is longer than the configured maximum."""
+
+    kind = "oversize"
+
+
+class ApduError(HanError):
+    """The APDU is not one this reader understands."""
+
+    kind = "apdu"
+
+
+class UnsupportedTagError(HanError):
+    """An A-XDR type tag that is not valid (or not supported) in DLMS."""
+
+    kind = "tag"
+
+
+class TooDeepError(HanError):
+    """A-XDR nesting deeper than the configured limit."""
+
+    kind = "depth"
+
+
+class TooManyError(HanError):
+    """An A-XDR array/structure announces more elements than allowed."""
+
+    kind = "count"
+
+
+class DecodeError(HanError):
+    """The notification body does not fit the dialect that claimed it."""
+
+    kind = "decode"
+
+
+class EncryptedError(HanError):
+    """A ciphered APDU arrived and no key is set."""
+
+    kind = "encrypted"
+
+
+class KeyError_(HanError):
+    """Decryption failed: the tag does not verify or the plaintext is no APDU."""
+
+    kind = "key"
+
+
+class ReplayError(HanError):
+    """A frame counter went backwards (possible replay)."""
+
+    kind = "replay"
+
+
+# The public name; ``KeyError_`` avoids shadowing the builtin inside this module.
+DecryptionError = KeyError_

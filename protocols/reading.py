@@ -1,0 +1,221 @@
+# protocols/reading.py: the one reading schema shared by the host and the device.
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""A decoded push: meter, time, registers (docs/reading-schema.md).
+
+    >>> r = Reading(Meter("Aidon", None, None, None), None,
+    ...             [Register("1-0:31.7.0.255", "current_l1", 93, -1, "A")])
+    >>> r.registers[0].value
+    9.3
+    >>> r.to_json()
+    '{"meter": {"manufacturer": "Aidon", "id": null, "type": null, "list_version": null}, "time": null, "registers": [{"obis": "1-0:31.7.0.255", "name": "current_l1", "value": 9.3, "unit": "A"}]}'
+
+``to_json`` writes keys in a fixed order and formats scaled numbers with
+integer arithmetic from (raw, scaler), so the device (32-bit, single
+precision floats on ESP32) and the host print byte-identical lines. The
+spacing follows ``json.dumps``' defaults.
+"""
+
+
+class Meter:
+    __slots__ = ("manufacturer", "id", "type", "list_version")
+
+    def __init__(self, manufacturer=None, id=None, type=None, list_version=None):
+        self.manufacturer = manufacturer
+        self.id = id
+        self.type = type
+        self.list_version = list_version
+
+    def to_dict(self):
+        return {
+            "manufacturer": self.manufacturer,
+            "id": self.id,
+            "type": self.type,
+            "list_version": self.list_version,
+        }
+
+    def __eq__(self, other):
+        return isinstance(other, Meter) and self.to_dict() == other.to_dict()
+
+    def __repr__(self):
+        return "Meter(%r, %r, %r, %r)" % (self.manufacturer, self.id, self.type, self.list_version)
+
+
+class Register:
+    """One object of a list. ``value`` is ``raw × 10^scaler`` (scaler None: as is)."""
+
+    __slots__ = ("obis", "name", "raw", "scaler", "unit")
+
+    def __init__(self, obis, name, raw, scaler, unit):
+        self.obis = obis
+        self.name = name
+        self.raw = raw
+        self.scaler = scaler
+        self.unit = unit
+
+    @property
+    def value(self):
+        s = self.scaler
+        if not s:
+            return self.raw
+        if s > 0:
+            return self.raw * 10**s
+        return self.raw / 10 ** (-s)
+
+    def to_dict(self):
+        return {"obis": self.obis, "name": self.name, "value": self.value, "unit": self.unit}
+
+    def json(self):
+        return '{"obis": %s, "name": %s, "value": %s, "unit": %s}' % (
+            _jstr(self.obis),
+            _jstr(self.name),
+            _jnum(self.raw, self.scaler),
+            _jstr(self.unit),
+        )
+
+    def __eq__(self, other):
+        return isinstance(other, Register) and self.to_dict() == other.to_dict()
+
+    def __repr__(self):
+        return "Register(%s %s = %r %s)" % (self.obis, self.name, self.value, self.unit)
+
+
+class Reading:
+    """One decoded push.
+
+    Extra facts that are not part of the JSON schema ride along as
+    attributes: ``authenticated`` (None for plaintext, False when a tag was
+    present but not verified for lack of an authentication key, True when
+    verified) and ``frame_counter`` (ciphered pushes).
+    """
+
+    __slots__ = ("meter", "time", "registers", "authenticated", "frame_counter")
+
+    def __init__(self, meter, time, registers, authenticated=None, frame_counter=None):
+        self.meter = meter
+        self.time = time
+        self.registers = registers
+        self.authenticated = authenticated
+        self.frame_counter = frame_counter
+
+    def __getitem__(self, key):
+        """A register's value by name or OBIS string; KeyError if absent."""
+        for r in self.registers:
+            if r.name == key or r.obis == key:
+                return r.value
+        raise KeyError(key)
+
+    def get(self, key, default=None):
+        for r in self.registers:
+            if r.name == key or r.obis == key:
+                return r.value
+        return default
+
+    def register(self, key):
+        for r in self.registers:
+            if r.name == key or r.obis == key:
+                return r
+        return None
+
+    def to_dict(self):
+        return {
+            "meter": self.meter.to_dict(),
+            "time": self.time,
+            "registers": [r.to_dict() for r in self.registers],
+        }
+
+    def to_json(self):
+        m = self.meter
+        parts = [
+            '{"meter": {"manufacturer": ',
+            _jstr(m.manufacturer),
+            ', "id": ',
+            _jstr(m.id),
+            ', "type": ',
+            _jstr(m.type),
+            ', "list_version": ',
+            _jstr(m.list_version),
+            '}, "time": ',
+            _jstr(self.time),
+            ', "registers": [',
+            ", ".join([r.json() for r in self.registers]),
+            "]}",
+        ]
+        return "".join(parts)
+
+    def __eq__(self, other):
+        return isinstance(other, Reading) and self.to_dict() == other.to_dict()
+
+    def __repr__(self):
+        return "Reading(%r, time=%r, %d registers)" % (self.meter, self.time, len(self.registers))
+
+
+def _jstr(s):
+    """JSON text of a string (or null), escaped as json.dumps does (ASCII only)."""
+    if s is None:
+        return "null"
+    if not isinstance(s, str):
+        return _jnum(s, None)
+    for ch in s:
+        o = ord(ch)
+        if o < 0x20 or o > 0x7E or ch == '"' or ch == "\\":
+            break
+    else:
+        return '"' + s + '"'
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif o < 0x20 or o > 0x7E:
+            if o > 0xFFFF:
+                o -= 0x10000
+                out.append("\\u%04x\\u%04x" % (0xD800 | (o >> 10), 0xDC00 | (o & 0x3FF)))
+            else:
+                out.append("\\u%04x" % o)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _jnum(raw, scaler):
+    """JSON text of raw × 10^scaler, by integer arithmetic (no float rounding).
+
+    Matches ``json.dumps(float)`` for the magnitudes meters send: an integer
+    scaler >= 0 prints as an integer, a negative one as a decimal with at
+    least one fractional digit (``250.0``, ``9.3``, ``7.087``).
+    """
+    if raw is None:
+        return "null"
+    if raw is True:
+        return "true"
+    if raw is False:
+        return "false"
+    if isinstance(raw, str):
+        return _jstr(raw)
+    if isinstance(raw, float):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            return "null"  # JSON has no NaN/Infinity
+        if scaler:
+            raw = raw * 10**scaler
+        return repr(raw)
+    if not scaler:
+        return str(raw)
+    if scaler > 0:
+        return str(raw * 10**scaler)
+    d = -scaler
+    neg = raw < 0
+    a = -raw if neg else raw
+    q = 10**d
+    frac = str(a % q)
+    frac = "0" * (d - len(frac)) + frac
+    frac = frac.rstrip("0") or "0"
+    return ("-" if neg else "") + str(a // q) + "." + frac
