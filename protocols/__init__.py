@@ -36,6 +36,10 @@ _LAZY = {
 def __getattr__(name):
     mod = _LAZY.get(name)
     if mod is None:
-        raise AttributeError("module 'protocols' has no attribute '%s'" % name)
+        # ``from protocols import hdlc`` on MicroPython lands here: import it.
+        try:
+            return __import__("protocols." + name, None, None, ["__name__"])
+        except ImportError:
+            raise AttributeError("module 'protocols' has no attribute '%s'" % name)
     m = __import__("protocols." + mod, None, None, [name])
     return getattr(m, name)

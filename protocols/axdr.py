@@ -69,32 +69,19 @@ _FIXED = {
     FLOAT64: (">d", 8),
 }
 
-TAG_NAMES = {
-    NULL: "null-data",
-    ARRAY: "array",
-    STRUCTURE: "structure",
-    BOOLEAN: "boolean",
-    BIT_STRING: "bit-string",
-    DOUBLE_LONG: "double-long",
-    DOUBLE_LONG_UNSIGNED: "double-long-unsigned",
-    OCTET_STRING: "octet-string",
-    VISIBLE_STRING: "visible-string",
-    UTF8_STRING: "utf8-string",
-    BCD: "bcd",
-    INTEGER: "integer",
-    LONG: "long",
-    UNSIGNED: "unsigned",
-    LONG_UNSIGNED: "long-unsigned",
-    COMPACT_ARRAY: "compact-array",
-    LONG64: "long64",
-    LONG64_UNSIGNED: "long64-unsigned",
-    ENUM: "enum",
-    FLOAT32: "float32",
-    FLOAT64: "float64",
-    DATE_TIME: "date-time",
-    DATE: "date",
-    TIME: "time",
-}
+# Names for error messages, by tag (one string: cheap on the device).
+_NAMES = (
+    "null-data array structure boolean bit-string double-long double-long-unsigned ? ? "
+    "octet-string visible-string ? utf8-string bcd ? integer long unsigned long-unsigned "
+    "compact-array long64 long64-unsigned enum float32 float64 date-time date time"
+)
+
+
+def tag_name(tag):
+    """The Blue Book name of an A-XDR tag ("?" for invalid ones)."""
+    if tag > TIME:
+        return "?"
+    return _NAMES.split(" ")[tag]
 
 MAX_DEPTH = 16
 MAX_COUNT = 1024
@@ -161,7 +148,7 @@ def _dec(buf, p, n, depth, max_count):
     p += 1
     if tag == STRUCTURE or tag == ARRAY:
         if depth <= 0:
-            raise TooDeepError("nesting deeper than %d levels" % MAX_DEPTH, p - 1)
+            raise TooDeepError("A-XDR nesting: expected at most the depth limit, found deeper", p - 1)
         cnt = buf[p]
         p += 1
         if cnt >= 0x80:
@@ -169,12 +156,12 @@ def _dec(buf, p, n, depth, max_count):
         if cnt > max_count:
             raise TooManyError(
                 "%s of %d elements: at most %d allowed"
-                % (TAG_NAMES[tag], cnt, max_count),
+                % (tag_name(tag), cnt, max_count),
                 p,
             )
         if cnt > n - p:
             raise TruncatedError(
-                "%s of %d elements, only %d bytes left" % (TAG_NAMES[tag], cnt, n - p), p
+                "%s of %d elements, only %d bytes left" % (tag_name(tag), cnt, n - p), p
             )
         out = []
         d = depth - 1
@@ -192,7 +179,7 @@ def _dec(buf, p, n, depth, max_count):
         e = p + ln
         if e > n:
             raise TruncatedError(
-                "%s of %d bytes, only %d left" % (TAG_NAMES[tag], ln, n - p), p
+                "%s of %d bytes, only %d left" % (tag_name(tag), ln, n - p), p
             )
         if tag == OCTET_STRING:
             return bytes(buf[p:e]), e
@@ -211,7 +198,7 @@ def _dec(buf, p, n, depth, max_count):
     if tag == DATE or tag == TIME:
         k = 5 if tag == DATE else 4
         if p + k > n:
-            raise TruncatedError("%s: expected %d bytes, found %d" % (TAG_NAMES[tag], k, n - p), p)
+            raise TruncatedError("%s: expected %d bytes, found %d" % (tag_name(tag), k, n - p), p)
         raw = bytes(buf[p : p + k])
         return (Date(raw) if tag == DATE else Time(raw)), p + k
     if tag == BIT_STRING:

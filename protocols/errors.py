@@ -18,12 +18,12 @@ class HanError(Exception):
 
     def __init__(self, message, offset=None):
         Exception.__init__(self, message)
-        self.message = message
         # Byte offset in the input where the fault was found, when known.
         self.offset = offset
 
-    def __str__(self):
-        return self.message
+    @property
+    def message(self):
+        return self.args[0]
 
 
 class FrameError(HanError):

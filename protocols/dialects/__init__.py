@@ -3,21 +3,62 @@
 """Turn a Data-Notification into a Reading, whichever meter sent it.
 
 Detection looks only at the content (list version, shape, item count): no
-configuration. The first dialect whose ``match`` accepts the body decodes
-it; ``generic`` accepts everything, so an unknown meter never raises just
+configuration. Each dialect module has a ``match(body)``; the checks are
+cheap and the modules are imported on first use, so a dongle that only
+ever sees one vendor keeps only that vendor's code in its heap.
+``generic`` accepts everything, so an unknown meter never raises just
 because it is unknown.
 """
 
-from . import aidon, generic, kaifa, kamstrup
+_ORDER = ("kamstrup", "kaifa", "aidon", "generic")
+_LOADED = {}
 
-DIALECTS = (kamstrup, kaifa, aidon, generic)
+
+def _module(name):
+    m = _LOADED.get(name)
+    if m is None:
+        if name == "kamstrup":
+            from . import kamstrup as m
+        elif name == "kaifa":
+            from . import kaifa as m
+        elif name == "aidon":
+            from . import aidon as m
+        else:
+            from . import generic as m
+        _LOADED[name] = m
+    return m
+
+
+def _candidates(body):
+    """Dialects worth asking, from the body's shape alone (no imports)."""
+    t = type(body)
+    if t is list:
+        return ("aidon", "generic")
+    if t is tuple and body:
+        first = body[0]
+        if type(first) in (bytes, str) and len(first) >= 3:
+            key = first[:3]
+            if key in (b"Kam", "Kam"):
+                return ("kamstrup", "generic")
+            if key in (b"KFM", "KFM"):
+                return ("kaifa", "generic")
+        if len(body) == 1:
+            return ("kaifa", "generic")
+        if len(body) >= 2 and type(body[1]) in (bytes, str):
+            key = body[1][:3]
+            if key in (b"Kam", "Kam"):
+                return ("kamstrup", "generic")
+            if key in (b"KFM", "KFM"):
+                return ("kaifa", "generic")
+    return ("generic",)
 
 
 def decode_notification(dn, hint=None):
     """Reading for a DataNotification. ``hint``: a FLAG id (e.g. from a
     ciphered APDU's system title) used when the list names no manufacturer."""
     body = dn.body
-    for d in DIALECTS:
-        if d.match(body):
-            return d.decode(dn, hint)
-    return generic.decode(dn, hint)  # pragma: no cover (generic matches all)
+    for name in _candidates(body):
+        m = _module(name)
+        if m.match(body):
+            return m.decode(dn, hint)
+    return _module("generic").decode(dn, hint)  # pragma: no cover
