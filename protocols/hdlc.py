@@ -246,7 +246,7 @@ class HdlcFramer:
         self._buf = bytearray(max_frame + chunk)
         self._mv = memoryview(self._buf)
         self._n = 0  # bytes held
-        self._after_flag = False  # buf[0] is the closing flag of an accepted frame
+        self._flag = -1  # position of an accepted frame's closing flag, or -1
         self._seg = None  # reassembly buffer (bytearray) or None
         self._seg_count = 0
         self.reset_counters()
@@ -319,12 +319,12 @@ class HdlcFramer:
                     p,
                 )
             )
-        elif p >= 0 and not (self._after_flag and p == 0 and n == 1):
+        elif p >= 0 and not (self._flag == p and n == p + 1):
             self.discarded += n - p
         elif p < 0:
             self.discarded += n
         self._n = 0
-        self._after_flag = False
+        self._flag = -1
         self._seg = None
 
     def _reject(self, err):
@@ -347,20 +347,20 @@ class HdlcFramer:
             q = buf.find(b"\x7e", p, n)
             if q < 0:
                 self.discarded += n - p
-                self._after_flag = False
+                self._flag = -1
                 p = n
                 break
             if q > p:
                 self.discarded += q - p
-                self._after_flag = False
+                self._flag = -1
             p = q
             if n - p < 3:
                 break
             if buf[p + 1] >> 4 != 0xA:
                 # Not an opening flag: idle fill after a frame, or garbage.
-                if not (self._after_flag and p == 0):
-                    self.discarded += 1
-                self._after_flag = False
+                if self._flag != p and buf[p + 1] != _FLAG:
+                    self.discarded += 1  # a run of flags is idle fill, not loss
+                self._flag = -1
                 p += 1
                 continue
             length = ((buf[p + 1] << 8) | buf[p + 2]) & 0x7FF
@@ -426,12 +426,14 @@ class HdlcFramer:
                 continue
             # Accepted: the closing flag may open the next frame.
             p = end
-            self._after_flag = True
+            self._flag = end
             f = self._assemble(f)
             if f is not None:
                 self.accepted += 1
                 out.append(f)
         self._drop(p)
+        if self._flag >= 0:
+            self._flag -= p
         if p == 0 and self._n == len(buf):
             # Full buffer and nothing consumed cannot happen (capacity is
             # max_frame + chunk and every frame is at most max_frame), but
@@ -440,7 +442,7 @@ class HdlcFramer:
             self._drop(1)
 
     def _fail(self, err):
-        self._after_flag = False
+        self._flag = -1
         self.discarded += 1
         if self._seg is not None:
             self._seg = None  # a bad frame breaks a segmented sequence
