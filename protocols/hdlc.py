@@ -126,10 +126,10 @@ def _header(buf, p, end):
         raise LengthError(
             "frame length %d is too short for its %d-byte header" % (length, q - p + 4), p
         )
+    if q + 3 > end:
+        raise TruncatedError("input ends inside the header", p)
     control = buf[q]
     q += 1
-    if q + 2 > end:
-        raise TruncatedError("input ends inside the header", p)
     got = buf[q] | (buf[q + 1] << 8)
     want = crc16_x25(memoryview(buf)[p + 1 : q])
     if got != want:
