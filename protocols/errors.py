@@ -17,7 +17,7 @@ class HanError(Exception):
     kind = "error"
 
     def __init__(self, message, offset=None):
-        Exception.__init__(self, message)
+        super().__init__(message)
         # Byte offset in the input where the fault was found, when known.
         self.offset = offset
 

@@ -29,27 +29,38 @@ def _module(name):
     return m
 
 
+def _vendor(v):
+    """"kamstrup"/"kaifa" when ``v`` is a list version text, else None.
+
+    (bytes and str are compared separately: MicroPython warns on stdout when
+    they meet in ``==``.)"""
+    t = type(v)
+    if t is bytes:
+        if v[:3] == b"Kam":
+            return "kamstrup"
+        if v[:3] == b"KFM":
+            return "kaifa"
+    elif t is str:
+        if v[:3] == "Kam":
+            return "kamstrup"
+        if v[:3] == "KFM":
+            return "kaifa"
+    return None
+
+
 def _candidates(body):
     """Dialects worth asking, from the body's shape alone (no imports)."""
     t = type(body)
     if t is list:
         return ("aidon", "generic")
     if t is tuple and body:
-        first = body[0]
-        if type(first) in (bytes, str) and len(first) >= 3:
-            key = first[:3]
-            if key in (b"Kam", "Kam"):
-                return ("kamstrup", "generic")
-            if key in (b"KFM", "KFM"):
-                return ("kaifa", "generic")
+        v = _vendor(body[0])
+        if v is None and len(body) >= 2:
+            v = _vendor(body[1])
+        if v is not None:
+            return (v, "generic")
         if len(body) == 1:
             return ("kaifa", "generic")
-        if len(body) >= 2 and type(body[1]) in (bytes, str):
-            key = body[1][:3]
-            if key in (b"Kam", "Kam"):
-                return ("kamstrup", "generic")
-            if key in (b"KFM", "KFM"):
-                return ("kaifa", "generic")
     return ("generic",)
 
 

@@ -59,7 +59,7 @@ def match(body):
     if n in LAYOUTS and _version(body[0]):
         return True
     # Swedish OBIS-coded list: OBIS 1.0.0.2.129.255 then "KFM_001".
-    return n >= 2 and body[0] == b"\x01\x00\x00\x02\x81\xff" and _version(body[1])
+    return n >= 2 and type(body[0]) is bytes and body[0] == b"\x01\x00\x00\x02\x81\xff" and _version(body[1])
 
 
 def decode(dn, hint=None):

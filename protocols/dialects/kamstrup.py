@@ -31,7 +31,7 @@ def _is_version(v):
 def match(body):
     if type(body) is not tuple or len(body) < 2:
         return False
-    return _is_version(body[0]) or (body[0] == _VERSION and _is_version(body[1]))
+    return _is_version(body[0]) or (type(body[0]) is bytes and body[0] == _VERSION and _is_version(body[1]))
 
 
 def decode(dn, hint=None):
@@ -42,7 +42,7 @@ def decode(dn, hint=None):
             e[0] = _VERSION
         elif e[0] is not None and e[0][2:5] == b"\x60\x01\x01":
             v = e[1]
-            ct = (v[:3] == "685") if type(v) is str else (v[:3] == b"685")
+            ct = (v[:3] == "685") if type(v) is str else (type(v) is bytes and v[:3] == b"685")
     regs = []
     for code, value, scaler, unit in entries:
         if code is None:

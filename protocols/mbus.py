@@ -1,0 +1,384 @@
+# protocols/mbus.py: wired M-Bus long frames carrying DLMS (EN 13757-2/-3), and GBT reassembly.
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""M-Bus long frames as Austrian and Polish meters push them (digest 7.3)::
+
+    68 | L | L | 68 | C | A | CI | STSAP | DTSAP | APDU segment … | CS | 16
+
+* L counts C … the last APDU byte; CS is their 8-bit sum; CI bits 3-0 are
+  the segment number, bit 4 (FIN) marks the last segment, bits 7-5 are 0.
+* Sagemcom T210-D quirk: its 257-byte first segment is sent with L = 01
+  (257 mod 256). An L below the 5 fixed header bytes means L + 256.
+
+    >>> frames = parse_frames(data)               # every frame of a capture
+    >>> apdu = reassemble(frames)                 # the DLMS APDU (DB …)
+
+``MbusFramer`` does the same on a byte stream, with HdlcFramer-style
+counters. ``GbtAssembler`` reassembles DLMS general-block-transfer (E0)
+blocks (digest 2.7) whatever the transport.
+"""
+
+from .errors import (
+    ChecksumError,
+    FormatError,
+    LengthError,
+    OversizeError,
+    TruncatedError,
+)
+
+_START = 0x68
+_STOP = 0x16
+_HDR = 5  # C, A, CI, STSAP, DTSAP
+
+
+class MbusFrame:
+    """One verified long frame: ``control``, ``address``, ``ci``, ``stsap``,
+    ``dtsap``, ``data`` (the APDU segment)."""
+
+    __slots__ = ("control", "address", "ci", "stsap", "dtsap", "data", "size")
+
+    def __init__(self, control, address, ci, stsap, dtsap, data, size):
+        self.control = control
+        self.address = address
+        self.ci = ci
+        self.stsap = stsap
+        self.dtsap = dtsap
+        self.data = data
+        self.size = size  # bytes on the wire
+
+    @property
+    def segment(self):
+        return self.ci & 0x0F
+
+    @property
+    def last(self):
+        return bool(self.ci & 0x10)
+
+    def __repr__(self):
+        return "MbusFrame(C=0x%02X, CI=0x%02X, segment %d%s, %d bytes)" % (
+            self.control,
+            self.ci,
+            self.segment,
+            " FIN" if self.last else "",
+            len(self.data),
+        )
+
+
+class MbusMessage:
+    """A reassembled DLMS APDU (``apdu``) and the number of frames it took."""
+
+    __slots__ = ("apdu", "segments")
+
+    def __init__(self, apdu, segments):
+        self.apdu = apdu
+        self.segments = segments
+
+
+def frame_length(l_byte):
+    """Body length (C … last data byte) for an L byte, with the Sagemcom overflow rule."""
+    return l_byte + 256 if l_byte < _HDR else l_byte
+
+
+def parse_frame(buf, p=0):
+    """(MbusFrame, next offset) for the long frame at ``buf[p]``.
+
+    :raises FormatError (start/stop bytes, L mismatch, not a DLMS CI),
+        TruncatedError, ChecksumError.
+    """
+    n = len(buf)
+    if n - p < 4:
+        raise TruncatedError("M-Bus frame: expected 68 L L 68, input ends", p)
+    if buf[p] != _START or buf[p + 3] != _START:
+        raise FormatError(
+            "M-Bus long frame: expected 68 L L 68, found %02X %02X %02X %02X"
+            % (buf[p], buf[p + 1], buf[p + 2], buf[p + 3]),
+            p,
+        )
+    if buf[p + 1] != buf[p + 2]:
+        raise LengthError(
+            "M-Bus frame: the two L bytes differ (0x%02X, 0x%02X)" % (buf[p + 1], buf[p + 2]), p
+        )
+    ln = frame_length(buf[p + 1])
+    end = p + 4 + ln  # CS
+    if end + 2 > n:
+        raise TruncatedError(
+            "M-Bus frame: L = %d announces %d bytes, %d follow" % (ln, ln + 6, n - p), p
+        )
+    return _finish(buf, p, ln), end + 2
+
+
+def _checksum(buf, a, b):
+    s = 0
+    for i in range(a, b):
+        s += buf[i]
+    return s & 0xFF
+
+
+def _finish(buf, p, ln):
+    end = p + 4 + ln
+    if buf[end + 1] != _STOP:
+        raise FormatError(
+            "M-Bus frame: expected the stop byte 0x16 after L = %d bytes, found 0x%02X"
+            % (ln, buf[end + 1]),
+            end + 1,
+        )
+    cs = _checksum(buf, p + 4, end)
+    if cs != buf[end]:
+        raise ChecksumError(
+            "M-Bus checksum: expected 0x%02X, found 0x%02X" % (cs, buf[end]), end
+        )
+    ci = buf[p + 6]
+    if ci & 0xE0:
+        raise FormatError(
+            "M-Bus frame: CI 0x%02X is not a DLMS segment (expected bits 7-5 = 0)" % ci, p + 6
+        )
+    return MbusFrame(
+        buf[p + 4], buf[p + 5], ci, buf[p + 7], buf[p + 8], bytes(buf[p + 9 : end]), ln + 6
+    )
+
+
+def parse_frames(data):
+    """Every long frame of ``data`` (back to back), in order."""
+    out = []
+    p = 0
+    n = len(data)
+    while p < n:
+        f, p = parse_frame(data, p)
+        out.append(f)
+    return out
+
+
+def reassemble(frames):
+    """The APDU carried by ``frames`` (segments 0, 1, … with FIN on the last).
+
+    :raises FormatError: a segment out of order, or no FIN.
+    """
+    parts = []
+    expect = 0
+    for f in frames:
+        if f.segment != expect & 0x0F:
+            raise FormatError(
+                "M-Bus segments: expected segment %d, found %d" % (expect & 0x0F, f.segment), 0
+            )
+        parts.append(f.data)
+        expect += 1
+        if f.last:
+            return b"".join(parts)
+    raise TruncatedError("M-Bus segments: no final (FIN) segment", 0)
+
+
+class MbusFramer:
+    """Streaming long-frame framer: ``feed(chunk)`` returns ``MbusMessage`` s.
+
+    * hunts for ``68 L L 68``; checks the stop byte and the checksum;
+    * reassembles segments (CI segment number, FIN bit); a gap abandons the
+      partial message (counted in ``format_errors``);
+    * after a failure it rescans from the byte after the failed start byte;
+    * fixed buffer of ``max_frame`` (one frame at most 262 bytes on the
+      wire) plus one read chunk; messages up to ``max_msdu``.
+
+    Counters: ``accepted`` (messages), ``segments`` (frames), ``checksum_errors``,
+    ``length_errors``, ``format_errors``, ``oversize``, ``truncated``, ``discarded``.
+    """
+
+    def __init__(self, max_frame=262, max_msdu=4096, on_reject=None, chunk=256):
+        self.max_frame = max_frame
+        self.max_msdu = max_msdu
+        self.on_reject = on_reject
+        self._buf = bytearray(max_frame + chunk)
+        self._mv = memoryview(self._buf)
+        self._n = 0
+        self._seg = None
+        self._expect = 0
+        self._count = 0
+        self.reset_counters()
+
+    def reset_counters(self):
+        self.accepted = 0
+        self.segments = 0
+        self.checksum_errors = 0
+        self.length_errors = 0
+        self.format_errors = 0
+        self.oversize = 0
+        self.truncated = 0
+        self.discarded = 0
+
+    @property
+    def rejected(self):
+        return (
+            self.checksum_errors + self.length_errors + self.format_errors + self.oversize + self.truncated
+        )
+
+    def counters(self):
+        return [
+            ("accepted", self.accepted),
+            ("segments", self.segments),
+            ("checksum_errors", self.checksum_errors),
+            ("length_errors", self.length_errors),
+            ("oversize", self.oversize),
+            ("truncated", self.truncated),
+            ("format_errors", self.format_errors),
+            ("discarded", self.discarded),
+        ]
+
+    def feed(self, data):
+        out = []
+        n = len(data)
+        i = 0
+        src = memoryview(data)
+        room = len(self._buf)
+        while i < n:
+            k = room - self._n
+            if k > n - i:
+                k = n - i
+            self._mv[self._n : self._n + k] = src[i : i + k]
+            self._n += k
+            i += k
+            self._scan(out)
+        return out
+
+    def flush(self):
+        buf = self._buf
+        n = self._n
+        p = buf.find(b"\x68", 0, n)
+        if p >= 0 and n - p >= 4 and buf[p + 3] == _START and buf[p + 1] == buf[p + 2]:
+            self.truncated += 1
+            self._reject(TruncatedError("input ends inside an M-Bus frame", p))
+        if self._seg is not None:
+            self.truncated += 1
+            self._reject(TruncatedError("input ends before the final M-Bus segment", 0))
+        self.discarded += n
+        self._n = 0
+        self._seg = None
+
+    def _reject(self, err):
+        if self.on_reject is not None:
+            self.on_reject(err)
+
+    def _fail(self, err):
+        self.discarded += 1
+        self._reject(err)
+
+    def _scan(self, out):
+        buf = self._buf
+        n = self._n
+        p = 0
+        while True:
+            q = buf.find(b"\x68", p, n)
+            if q < 0:
+                self.discarded += n - p
+                p = n
+                break
+            self.discarded += q - p
+            p = q
+            if n - p < 4:
+                break
+            if buf[p + 3] != _START or buf[p + 1] != buf[p + 2]:
+                self.discarded += 1
+                p += 1
+                continue
+            ln = frame_length(buf[p + 1])
+            if ln + 6 > self.max_frame:
+                self.oversize += 1
+                self._fail(OversizeError("M-Bus frame of %d bytes" % (ln + 6), p))
+                p += 1
+                continue
+            if n - p < ln + 6:
+                break
+            try:
+                f = _finish(buf, p, ln)
+            except ChecksumError as e:
+                self.checksum_errors += 1
+                self._fail(e)
+                p += 1
+                continue
+            except FormatError as e:
+                self.format_errors += 1
+                self._fail(e)
+                p += 1
+                continue
+            p += ln + 6
+            self.segments += 1
+            m = self._assemble(f)
+            if m is not None:
+                self.accepted += 1
+                out.append(m)
+        if p:
+            self._mv[0 : n - p] = self._mv[p:n]
+            self._n = n - p
+
+    def _assemble(self, f):
+        seg = f.segment
+        if seg == 0:
+            if self._seg is not None:
+                self.format_errors += 1
+                self._reject(FormatError("M-Bus segments: a new message before the FIN segment", 0))
+            if f.last:
+                self._seg = None
+                return MbusMessage(f.data, 1)
+            self._seg = bytearray(f.data)
+            self._expect = 1
+            self._count = 1
+            return None
+        if self._seg is None or seg != self._expect & 0x0F:
+            self.format_errors += 1
+            self._reject(
+                FormatError(
+                    "M-Bus segments: expected segment %d, found %d"
+                    % ((self._expect & 0x0F) if self._seg is not None else 0, seg),
+                    0,
+                )
+            )
+            self._seg = None
+            return None
+        self._seg += f.data
+        self._expect += 1
+        self._count += 1
+        if len(self._seg) > self.max_msdu:
+            self.oversize += 1
+            self._reject(OversizeError("M-Bus message exceeds %d bytes" % self.max_msdu, 0))
+            self._seg = None
+            return None
+        if f.last:
+            m = MbusMessage(bytes(self._seg), self._count)
+            self._seg = None
+            return m
+        return None
+
+
+class GbtAssembler:
+    """General-block-transfer (E0) reassembly: ``add(BlockTransfer)`` returns
+    the complete APDU after the last block, else None.
+
+    Blocks are numbered from 1; block 1 starts a new message; a gap drops
+    the partial one and raises FormatError.
+    """
+
+    def __init__(self, max_msdu=8192):
+        self.max_msdu = max_msdu
+        self._buf = None
+        self._next = 1
+
+    def reset(self):
+        self._buf = None
+        self._next = 1
+
+    def add(self, bt):
+        if bt.block_number == 1:
+            self._buf = bytearray()
+            self._next = 1
+        if self._buf is None or bt.block_number != self._next:
+            expected = self._next if self._buf is not None else 1
+            self.reset()
+            raise FormatError(
+                "general-block-transfer: expected block %d, found %d" % (expected, bt.block_number), 0
+            )
+        self._buf += bt.data
+        self._next += 1
+        if len(self._buf) > self.max_msdu:
+            self.reset()
+            raise OversizeError("general-block-transfer message exceeds %d bytes" % self.max_msdu, 0)
+        if bt.last:
+            out = bytes(self._buf)
+            self.reset()
+            return out
+        return None

@@ -1,0 +1,168 @@
+# protocols/security.py: the device's decryptor for ciphered APDUs, keys and replay tracking.
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""Decrypt ``Ciphered`` APDUs (digest 3.3) on the device.
+
+    >>> dec = make_decryptor("36C66639E48A8CA4D6BC8B282A793BBB")
+    >>> reading = decode_apdu(apdu, dec)        # protocols.decoder
+
+``make_decryptor(key, auth_key=None, aes=None)`` returns a callable
+``(Ciphered) -> (plaintext, authenticated)``, the hook of
+``protocols.decoder.decode_apdu`` and ``Reader``:
+
+* SC bit 4 set (a 12-byte tag) and an authentication key given: the tag is
+  verified (AAD = SC ‖ AK); a mismatch raises ``DecryptionError`` (kind
+  ``key``): the key or the authentication key is wrong. ``authenticated``
+  is True.
+* a tag but no authentication key: decrypted by CTR without verification,
+  ``authenticated`` False (the reading says so).
+* no tag (SC 0x20/0x21, encryption only): CTR; ``authenticated`` False. A
+  wrong key then shows as a plaintext that is not an APDU, which
+  ``decode_apdu`` reports as ``DecryptionError`` too.
+* frame counters: per system title, a counter that does not increase raises
+  ``ReplayError`` (kind ``replay``). A counter is remembered only once the
+  frame proved genuine (tag verified, or ``decode_apdu`` parsed the
+  plaintext and called ``confirm``), so a forged frame cannot block the
+  meter's real ones.
+
+The host's ``hostlib.crypto.Decryptor`` derives from ``BaseDecryptor`` and
+swaps the AES engine for the ``cryptography`` package; behaviour and errors
+are the same.
+"""
+
+from .errors import DecryptionError, ReplayError
+
+
+def parse_key(key, what="key"):
+    """16 key bytes from bytes or hex text (spaces, ``:`` and ``-`` allowed).
+
+    :raises ValueError: not 16 bytes / not hex, with a message naming ``what``.
+    """
+    if key is None:
+        return None
+    if isinstance(key, str):
+        t = key.strip()
+        if t[:2] in ("0x", "0X"):
+            t = t[2:]
+        for ch in " :-_":
+            t = t.replace(ch, "")
+        if len(t) != 32:
+            raise ValueError(
+                "%s: expected 16 bytes as 32 hex digits, found %d characters" % (what, len(t))
+            )
+        try:
+            return bytes.fromhex(t)
+        except ValueError:
+            raise ValueError("%s: expected 32 hex digits, found a non-hex character" % what)
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        b = bytes(key)
+        if len(b) != 16:
+            raise ValueError("%s: expected 16 bytes (AES-128), found %d" % (what, len(b)))
+        return b
+    raise TypeError("%s: expected bytes or hex text, found %s" % (what, type(key).__name__))
+
+
+class BaseDecryptor:
+    """Key handling, tag policy and frame-counter tracking; subclasses supply
+    ``_gcm_decrypt(iv, ct, aad, tag)`` (raises ValueError on a tag mismatch)
+    and ``_ctr(iv, ct)``."""
+
+    def __init__(self, key, auth_key=None, check_replay=True):
+        self.key = parse_key(key, "key")
+        if self.key is None:
+            raise ValueError("key: an encryption key is required")
+        self.auth_key = parse_key(auth_key, "auth_key")
+        self.check_replay = check_replay
+        self._last = {}  # system title -> last genuine counter
+        self.replays = 0
+        self.tag_errors = 0
+
+    def reset(self):
+        """Forget every frame counter (e.g. after a meter was replaced)."""
+        self._last = {}
+
+    def last_counter(self, system_title):
+        return self._last.get(bytes(system_title))
+
+    def __call__(self, c):
+        title = c.system_title
+        counter = c.invocation_counter
+        if self.check_replay:
+            last = self._last.get(title)
+            if last is not None and counter <= last:
+                self.replays += 1
+                raise ReplayError(
+                    "frame counter of %s went %s: %d after %d (possible replay)"
+                    % (
+                        title.hex().upper(),
+                        "backwards" if counter < last else "nowhere (repeated)",
+                        counter,
+                        last,
+                    ),
+                    0,
+                )
+        iv = title + bytes(
+            ((counter >> 24) & 0xFF, (counter >> 16) & 0xFF, (counter >> 8) & 0xFF, counter & 0xFF)
+        )
+        sc = c.security_control
+        tag = c.auth_tag
+        if not c.encrypted:
+            # Authentication only (SC 0x10): the "ciphertext" is the plaintext.
+            if tag is not None and self.auth_key is not None:
+                aad = bytes((sc,)) + self.auth_key + c.ciphertext
+                try:
+                    self._gcm_decrypt(iv, b"", aad, tag)
+                except ValueError:
+                    self.tag_errors += 1
+                    raise DecryptionError(self._tag_message(c), 0)
+                self.confirm(c)
+                return c.ciphertext, True
+            return c.ciphertext, False
+        if tag is not None and self.auth_key is not None:
+            aad = bytes((sc,)) + self.auth_key
+            try:
+                plain = self._gcm_decrypt(iv, c.ciphertext, aad, tag)
+            except ValueError:
+                self.tag_errors += 1
+                raise DecryptionError(self._tag_message(c), 0)
+            self.confirm(c)
+            return plain, True
+        return self._ctr(iv, c.ciphertext), False
+
+    def confirm(self, c):
+        """Record ``c``'s counter as genuine (``decode_apdu`` calls this once
+        the plaintext parsed)."""
+        if self.check_replay:
+            last = self._last.get(c.system_title)
+            if last is None or c.invocation_counter > last:
+                self._last[c.system_title] = c.invocation_counter
+
+    @staticmethod
+    def _tag_message(c):
+        return (
+            "authentication tag of the frame from %s (counter %d) does not verify: "
+            "the encryption key or the authentication key is wrong"
+            % (c.system_title.hex().upper(), c.invocation_counter)
+        )
+
+
+class Decryptor(BaseDecryptor):
+    """The device's decryptor: ``protocols.gcm`` on ``cryptolib`` (or the
+    pure-Python AES where cryptolib is missing). ``aes``: an ECB constructor
+    to use instead (tests)."""
+
+    def __init__(self, key, auth_key=None, aes=None, check_replay=True):
+        BaseDecryptor.__init__(self, key, auth_key, check_replay)
+        from .gcm import GCM
+
+        self._gcm = GCM(self.key, aes)
+
+    def _gcm_decrypt(self, iv, ct, aad, tag):
+        return self._gcm.decrypt(iv, ct, aad, tag)
+
+    def _ctr(self, iv, ct):
+        return self._gcm.ctr(iv, ct)
+
+
+def make_decryptor(key, auth_key=None, aes=None, check_replay=True):
+    """``(Ciphered) -> (plaintext, authenticated)`` for ``decode_apdu``/``Reader``."""
+    return Decryptor(key, auth_key, aes, check_replay)
