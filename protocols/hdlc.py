@@ -178,7 +178,7 @@ def _finish(buf, p, length, seg, dest, src, control, q):
     want = crc16_x25(memoryview(buf)[p + 1 : fend])
     if got != want:
         raise FcsError("frame check sequence: expected 0x%04X, found 0x%04X" % (want, got), p)
-    return Frame(seg, dest, src, control, bytes(buf[q:fend]), None)
+    return Frame(seg, dest, src, control, bytes(memoryview(buf)[q:fend]), None)
 
 
 def encode_address(value, size=1):

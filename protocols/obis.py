@@ -131,6 +131,32 @@ def lookup(code):
     return r
 
 
+_INFO = {}
+
+
+def info(code):
+    """(obis text, name, registry unit, JSON prefix) for a 6-byte code, cached.
+
+    The JSON prefix ``{"obis": "…", "name": …, "value": `` is what every
+    reading of this register starts with; caching it keeps the per-frame
+    work (and, on the device, the per-frame heap) to the value itself.
+    """
+    key = bytes(code)
+    r = _INFO.get(key)
+    if r is None:
+        from .reading import _jstr
+
+        hit = lookup(key)
+        name = hit[0] if hit else None
+        text = to_str(key)
+        r = (text, name, hit[1] if hit else None,
+             '{"obis": "%s", "name": %s, "value": ' % (text, _jstr(name)))
+        if len(_INFO) >= 64:
+            _INFO.clear()
+        _INFO[key] = r
+    return r
+
+
 def name_of(code):
     r = lookup(code)
     return None if r is None else r[0]

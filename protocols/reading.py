@@ -43,14 +43,17 @@ class Meter:
 class Register:
     """One object of a list. ``value`` is ``raw × 10^scaler`` (scaler None: as is)."""
 
-    __slots__ = ("obis", "name", "raw", "scaler", "unit")
+    __slots__ = ("obis", "name", "raw", "scaler", "unit", "pre")
 
-    def __init__(self, obis, name, raw, scaler, unit):
+    def __init__(self, obis, name, raw, scaler, unit, pre=None):
         self.obis = obis
         self.name = name
         self.raw = raw
         self.scaler = scaler
         self.unit = unit
+        # The JSON text up to the value, shared by every reading of this
+        # register (see obis.info); computed here when not given.
+        self.pre = pre
 
     @property
     def value(self):
@@ -65,12 +68,13 @@ class Register:
         return {"obis": self.obis, "name": self.name, "value": self.value, "unit": self.unit}
 
     def json(self):
-        return '{"obis": %s, "name": %s, "value": %s, "unit": %s}' % (
-            _jstr(self.obis),
-            _jstr(self.name),
-            _jnum(self.raw, self.scaler),
-            _jstr(self.unit),
-        )
+        pre = self.pre
+        if pre is None:
+            pre = '{"obis": %s, "name": %s, "value": ' % (_jstr(self.obis), _jstr(self.name))
+        u = self.unit
+        if u is None:
+            return pre + _jnum(self.raw, self.scaler) + ', "unit": null}'
+        return pre + _jnum(self.raw, self.scaler) + ', "unit": ' + _jstr(u) + "}"
 
     def __eq__(self, other):
         return isinstance(other, Register) and self.to_dict() == other.to_dict()
@@ -122,6 +126,29 @@ class Reading:
             "time": self.time,
             "registers": [r.to_dict() for r in self.registers],
         }
+
+    def write_json(self, write):
+        """Write the JSON text in pieces through ``write`` (e.g. a stream's
+        write): the device prints a reading without building the whole line."""
+        m = self.meter
+        write('{"meter": {"manufacturer": ')
+        write(_jstr(m.manufacturer))
+        write(', "id": ')
+        write(_jstr(m.id))
+        write(', "type": ')
+        write(_jstr(m.type))
+        write(', "list_version": ')
+        write(_jstr(m.list_version))
+        write('}, "time": ')
+        write(_jstr(self.time))
+        write(', "registers": [')
+        first = True
+        for r in self.registers:
+            if not first:
+                write(", ")
+            first = False
+            write(r.json())
+        write("]}")
 
     def to_json(self):
         m = self.meter

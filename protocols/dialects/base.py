@@ -123,33 +123,26 @@ def looks_like_time(v):
 
 def to_register(code, value, scaler, unit_enum, manufacturer=None, unit=None):
     """A Register for one entry; None for values that are not scalars (nested lists)."""
-    info = _obis.lookup(code) if code is not None else None
-    name = info[0] if info else None
+    ostr, name, runit, pre = _obis.info(code)
     t = type(value)
-    if t is int:
+    if t is int or t is float:
         if unit_enum is not None:
             unit = _obis.unit_of(unit_enum)
-        elif unit is None and info:
-            unit = info[1]
-        return Register(_obis.to_str(code), name, value, scaler, unit)
-    if t is float:
-        if unit_enum is not None:
-            unit = _obis.unit_of(unit_enum)
-        elif unit is None and info:
-            unit = info[1]
-        return Register(_obis.to_str(code), name, value, scaler, unit)
+        elif unit is None:
+            unit = runit
+        return Register(ostr, name, value, scaler, unit, pre)
     if t is bool:
-        return Register(_obis.to_str(code), name, value, None, None)
+        return Register(ostr, name, value, None, None, pre)
     if name == "clock" or looks_like_time(value):
         iso = as_time(value, manufacturer == "Aidon")
         if iso is None and isinstance(value, DateTime):
             iso = value.to_bytes().hex().upper()
         if iso is not None:
-            return Register(_obis.to_str(code), name, iso, None, None)
+            return Register(ostr, name, iso, None, None, pre)
     if t in (bytes, bytearray, str):
-        return Register(_obis.to_str(code), name, text(value), None, None)
+        return Register(ostr, name, text(value), None, None, pre)
     if t is Date or t is Time:
-        return Register(_obis.to_str(code), name, value.isoformat(), None, None)
+        return Register(ostr, name, value.isoformat(), None, None, pre)
     return None
 
 
