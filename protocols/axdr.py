@@ -163,11 +163,27 @@ def _dec(buf, p, n, depth, max_count):
             raise TruncatedError(
                 "%s of %d elements, only %d bytes left" % (tag_name(tag), cnt, n - p), p
             )
-        out = []
         d = depth - 1
-        for _ in range(cnt):
-            v, p = _dec(buf, p, n, d, max_count)
-            out.append(v)
+        if tag == STRUCTURE and cnt <= 3:
+            # The shapes HAN lists are made of ({OBIS, value}, {OBIS, value,
+            # {scaler, unit}}, {scaler, unit}): build the tuple directly,
+            # without a temporary list (heap on the device).
+            if cnt == 2:
+                a, p = _dec(buf, p, n, d, max_count)
+                b, p = _dec(buf, p, n, d, max_count)
+                return (a, b), p
+            if cnt == 3:
+                a, p = _dec(buf, p, n, d, max_count)
+                b, p = _dec(buf, p, n, d, max_count)
+                c, p = _dec(buf, p, n, d, max_count)
+                return (a, b, c), p
+            if cnt == 1:
+                a, p = _dec(buf, p, n, d, max_count)
+                return (a,), p
+            return (), p
+        out = [None] * cnt  # one exact-size allocation, no regrowth
+        for i in range(cnt):
+            out[i], p = _dec(buf, p, n, d, max_count)
         if tag == STRUCTURE:
             return tuple(out), p
         return out, p

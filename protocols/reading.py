@@ -71,10 +71,7 @@ class Register:
         pre = self.pre
         if pre is None:
             pre = '{"obis": %s, "name": %s, "value": ' % (_jstr(self.obis), _jstr(self.name))
-        u = self.unit
-        if u is None:
-            return pre + _jnum(self.raw, self.scaler) + ', "unit": null}'
-        return pre + _jnum(self.raw, self.scaler) + ', "unit": ' + _jstr(u) + "}"
+        return pre + _jnum(self.raw, self.scaler) + _unit_tail(self.unit)
 
     def __eq__(self, other):
         return isinstance(other, Register) and self.to_dict() == other.to_dict()
@@ -147,7 +144,13 @@ class Reading:
             if not first:
                 write(", ")
             first = False
-            write(r.json())
+            pre = r.pre
+            if pre is None:
+                write(r.json())
+                continue
+            write(pre)
+            write(_jnum(r.raw, r.scaler))
+            write(_unit_tail(r.unit))
         write("]}")
 
     def to_json(self):
@@ -176,18 +179,31 @@ class Reading:
         return "Reading(%r, time=%r, %d registers)" % (self.meter, self.time, len(self.registers))
 
 
+_TAILS = {}
+
+
+def _unit_tail(unit):
+    """``, "unit": "W"}``: the end of a register's JSON, cached per unit."""
+    t = _TAILS.get(unit)
+    if t is None:
+        t = ', "unit": ' + _jstr(unit) + "}"
+        if len(_TAILS) < 32:
+            _TAILS[unit] = t
+    return t
+
+
 def _jstr(s):
     """JSON text of a string (or null), escaped as json.dumps does (ASCII only)."""
     if s is None:
         return "null"
     if not isinstance(s, str):
         return _jnum(s, None)
-    for ch in s:
-        o = ord(ch)
-        if o < 0x20 or o > 0x7E or ch == '"' or ch == "\\":
+    # Iterate the UTF-8 bytes: ints, no per-character string objects.
+    for o in s.encode():
+        if o < 0x20 or o > 0x7E or o == 34 or o == 92:
             break
     else:
-        return '"' + s + '"'
+        return '"%s"' % s
     out = ['"']
     for ch in s:
         o = ord(ch)
@@ -242,7 +258,6 @@ def _jnum(raw, scaler):
     neg = raw < 0
     a = -raw if neg else raw
     q = 10**d
-    frac = str(a % q)
-    frac = "0" * (d - len(frac)) + frac
-    frac = frac.rstrip("0") or "0"
-    return ("-" if neg else "") + str(a // q) + "." + frac
+    # str(q + remainder) zero-pads the fraction: q = 1000, 87 -> "1087"[1:] = "087".
+    frac = str(q + a % q)[1:].rstrip("0") or "0"
+    return "%s%d.%s" % ("-" if neg else "", a // q, frac)

@@ -35,8 +35,8 @@ def is_scaler_unit(v):
     )
 
 
-def walk(body):
-    """Flatten a notification body into entries [obis|None, value, scaler, unit-enum].
+def walk(body, emit):
+    """Call ``emit(obis|None, value, scaler, unit-enum)`` for each object of a list.
 
     Understands every layout HAN meters use:
     * ``{OBIS, value}`` and ``{OBIS, value, {scaler, unit}}`` structures
@@ -45,9 +45,10 @@ def walk(body):
       ``{scaler, unit}`` structure (Kamstrup, Kaifa SE, Austrian lists);
     * values without an OBIS code (list versions, meter numbers): obis None;
     * ``null`` padding (Kamstrup 1-phase): skipped.
+    A callback rather than a list of entries: nothing is allocated per
+    object (the device's heap).
     """
     items = body if type(body) in (list, tuple) else (body,)
-    out = []
     i = 0
     n = len(items)
     while i < n:
@@ -56,20 +57,22 @@ def walk(body):
         if v is None:
             continue
         if type(v) is tuple and 2 <= len(v) <= 3 and is_obis(v[0]):
-            su = v[2] if len(v) == 3 and is_scaler_unit(v[2]) else None
-            out.append([v[0], v[1], su[0] if su else None, su[1] if su else None])
+            if len(v) == 3 and is_scaler_unit(v[2]):
+                su = v[2]
+                emit(v[0], v[1], su[0], su[1])
+            else:
+                emit(v[0], v[1], None, None)
         elif is_obis(v) and i < n and not is_obis(items[i]):
             val = items[i]
             i += 1
             if i < n and is_scaler_unit(items[i]):
                 su = items[i]
                 i += 1
-                out.append([v, val, su[0], su[1]])
+                emit(v, val, su[0], su[1])
             else:
-                out.append([v, val, None, None])
+                emit(v, val, None, None)
         else:
-            out.append([None, v, None, None])
-    return out
+            emit(None, v, None, None)
 
 
 def text(v):

@@ -17,24 +17,29 @@ def match(body):
     return True
 
 
-def decode(dn, hint=None, manufacturer=None, entries=None):
-    if entries is None:
-        entries = walk(body_of(dn))
+def decode(dn, hint=None, manufacturer=None):
     regs = []
-    last = len(entries) - 1
-    for i, (code, value, scaler, unit) in enumerate(entries):
+    # A text without an OBIS code is the meter number only if it ends the
+    # list, so it is held back one step.
+    pending = []
+
+    def emit(code, value, scaler, unit):
+        if pending:
+            pending.pop()
         if code is None:
             if looks_like_time(value):
                 code = _CLOCK
-            elif i == last and is_text(value):
-                code = _METER_NUMBER
             else:
-                continue
+                if is_text(value):
+                    pending.append(value)
+                return
         r = to_register(code, value, scaler, unit, manufacturer)
         if r is not None:
             regs.append(r)
+
+    walk(dn.body, emit)
+    if pending:
+        r = to_register(_METER_NUMBER, pending[0], None, None, manufacturer)
+        if r is not None:
+            regs.append(r)
     return build(dn, regs, manufacturer, hint)
-
-
-def body_of(dn):
-    return dn.body

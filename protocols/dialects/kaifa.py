@@ -64,26 +64,37 @@ def match(body):
 
 def decode(dn, hint=None):
     body = dn.body
-    layout = LAYOUTS.get(len(body)) if not (type(body[0]) is bytes and len(body[0]) == 6) else None
-    if layout is not None:
-        entries = [[layout[i], body[i], None, None] for i in range(len(body))]
-    else:
-        entries = walk(body)
-    three_wire = False
-    for code, value, _s, _u in entries:
-        if code is not None and code[2:5] == b"\x60\x01\x07":
-            t = text(value)
-            three_wire = type(t) is str and ("H3" in t or "T3" in t)
+    layout = None
+    if not (type(body[0]) is bytes and len(body[0]) == 6):
+        layout = LAYOUTS.get(len(body))
+    # 3-wire IT meters: the meter type is item 2 of a value-only list, or
+    # the value after 0.0.96.1.7.255 in the OBIS-coded one.
+    t = None
+    if layout is not None and len(body) > 2:
+        t = text(body[2])
+    elif layout is None:
+        for i in range(len(body) - 1):
+            c = body[i]
+            if type(c) is bytes and len(c) == 6 and c[2:5] == b"\x60\x01\x07":
+                t = text(body[i + 1])
+    three_wire = type(t) is str and ("H3" in t or "T3" in t)
     regs = []
-    for code, value, scaler, unit in entries:
+
+    def emit(code, value, scaler, unit):
         if code is None:
-            continue
+            return
         c = code[2]
         if scaler is None and code[3] == 7:
             scaler = _SCALERS.get(c)
         if three_wire and c == 52 and code[3] == 7 and value == 0:
-            continue  # UL2 of a 3-wire IT meter: not measured
+            return  # UL2 of a 3-wire IT meter: not measured
         r = to_register(code, value, scaler, unit, "Kaifa")
         if r is not None:
             regs.append(r)
+
+    if layout is not None:
+        for i in range(len(body)):
+            emit(layout[i], body[i], None, None)
+    else:
+        walk(body, emit)
     return build(dn, regs, "Kaifa", hint)

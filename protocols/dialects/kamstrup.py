@@ -35,18 +35,21 @@ def match(body):
 
 
 def decode(dn, hint=None):
-    entries = walk(dn.body)
+    body = dn.body
+    # CT meters (type prefix 685) send current in mA: find the type first.
     ct = False
-    for e in entries:
-        if e[0] is None and _is_version(e[1]):
-            e[0] = _VERSION
-        elif e[0] is not None and e[0][2:5] == b"\x60\x01\x01":
-            v = e[1]
+    for i in range(len(body) - 1):
+        c = body[i]
+        if type(c) is bytes and len(c) == 6 and c[2:5] == b"\x60\x01\x01":
+            v = body[i + 1]
             ct = (v[:3] == "685") if type(v) is str else (type(v) is bytes and v[:3] == b"685")
     regs = []
-    for code, value, scaler, unit in entries:
+
+    def emit(code, value, scaler, unit):
         if code is None:
-            continue
+            if not _is_version(value):
+                return
+            code = _VERSION
         if scaler is None and type(value) is int:
             c, d = code[2], code[3]
             if d == 8:
@@ -61,4 +64,6 @@ def decode(dn, hint=None):
         r = to_register(code, value, scaler, unit, "Kamstrup")
         if r is not None:
             regs.append(r)
+
+    walk(body, emit)
     return build(dn, regs, "Kamstrup", hint)
