@@ -1,4 +1,4 @@
-# mp-heap: 256k
+# mp-heap: 512k
 # The shared core under real MicroPython: the same checks as the CPython
 # suite's core tests, on the webassembly VM (32-bit) and the unix port.
 # (256k: this module compiles protocols from source inside the VM; the
@@ -25,10 +25,17 @@ H = bytes.fromhex
 
 
 def read_hex(rel):
-    out = []
-    for line in mptest.read_data(rel).decode().split("\n"):
-        out.append(line.split("#")[0])
-    return H("".join("".join(out).split()))
+    """A .hex capture, line by line (hex, white space, '#' comments)."""
+    out = bytearray()
+    with open(mptest.data_path(rel)) as f:
+        for line in f:
+            i = line.find("#")
+            if i >= 0:
+                line = line[:i]
+            line = "".join(line.split())
+            if line:
+                out += H(line)
+    return bytes(out)
 
 
 def load_expected(folder):
