@@ -14,3 +14,16 @@ from protocols.errors import HanError  # noqa: F401
 from protocols.reading import Meter, Reading, Register  # noqa: F401
 
 from .decode import decode  # noqa: F401
+
+# I/O: sources, the reader, recordings, the dongle's JSON lines.
+from .dongle import DongleParser, DongleStatus  # noqa: F401,E402
+from .reader import HanReader, follow  # noqa: F401,E402
+from .recording import RecordingWriter, read_recording  # noqa: F401,E402
+from .sources import (  # noqa: F401,E402
+    SourceError,
+    SourceLost,
+    open_file,
+    open_serial,
+    open_source,
+    open_tcp,
+)

@@ -2,24 +2,31 @@
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
 """Just enough of construct 2.10 to run ``protocols/declarations.py``.
 
-The same declaration runs with the real ``construct`` on the host and with
-this module on the device (construct itself cannot import on MicroPython,
-digest ``micropython-toolchain.md`` section 4). Semantics follow construct
-2.10.70 for parse, build and sizeof, including which error class is raised,
-so the test-suite can compare both engines error class by error class:
+The same declarations run with the real ``construct`` on the host and with
+this module on the device (construct cannot import on MicroPython, see
+``shared/docs/micropython-toolchain.md`` section 4)::
 
-    >>> import protocols.cs as cs
+    >>> from protocols import cs
     >>> s = cs.Struct("n" / cs.Int8ub, "b" / cs.Bytes(cs.this.n))
-    >>> s.parse(b"\\x02ab")
-    Container(n=2, b=b'ab')
+    >>> s.parse(b"\\x02ab") == {"n": 2, "b": b"ab"}
+    True
     >>> s.build({"n": 2, "b": b"ab"})
     b'\\x02ab'
 
-Differences from construct, none of them visible to the declarations:
-parsing reads a memoryview (no io streams); contexts hold only ``_`` and
-the fields (no ``_io``, ``_root``, ``_params``, ``_index``); predicates
-and lengths must be callables or ``this`` expressions; only the classes
-the declarations use exist. Integers are range-checked before
+Parse, build and sizeof follow construct 2.10.70, down to which error class
+is raised (same names, all under ``ConstructError``), so the tests compare
+the two engines error class by error class. Differences, none visible to
+the declarations: input is a memoryview (no io streams); a context holds
+``_`` and the fields only (no ``_io``, ``_root``, ``_params``, ``_index``);
+lengths and conditions are ``this`` expressions or callables; only what the
+declarations use exists (``Const`` takes bytes, ``Prefixed`` has no
+``includelength``, ``RepeatUntil`` wants a callable predicate).
+
+Heap is the constraint here, so several constructs share one class:
+``Pass``, ``Flag``, ``Error`` and ``Terminated`` are ``Computed`` instances
+of another kind; ``IfThenElse``, ``If`` and ``LazyBound`` make ``Switch``
+instances; ``GreedyBytes`` is ``Bytes(None)``; ``PascalString`` is a
+``Prefixed`` with an encoding. Integers are range-checked before
 ``struct.pack`` because MicroPython's pack silently truncates.
 """
 
@@ -32,147 +39,82 @@ class ConstructError(Exception):
     pass
 
 
-class SizeofError(ConstructError):
-    pass
+# The other error classes (same names as construct's, all direct subclasses
+# of ConstructError as there) are made on first use: 14 classes kept from
+# import on would cost about 3 KB of heap. ``cs.StreamError`` works (module
+# ``__getattr__``, PEP 562), and is the class ``cs`` raises.
+_ERRORS = (
+    "SizeofError",
+    "ValidationError",
+    "StreamError",
+    "FormatFieldError",
+    "StringError",
+    "RangeError",
+    "RepeatError",
+    "ConstError",
+    "ExplicitError",
+    "SelectError",
+    "TerminatedError",
+    "RawCopyError",
+    "ChecksumError",
+)
+_made = {}
 
 
-class ValidationError(ConstructError):
-    pass
+def _E(name):
+    e = _made.get(name)
+    if e is None:
+        e = _made[name] = type(name, (ConstructError,), {})
+    return e
 
 
-class StreamError(ConstructError):
-    pass
+def __getattr__(name):
+    if name in _ERRORS:
+        return _E(name)
+    raise AttributeError(name)
 
 
-class FormatFieldError(ConstructError):
-    pass
+class Container(OrderedDict):
+    """Ordered fields, item and attribute access; ``==`` ignores ``_`` keys.
 
-
-class IntegerError(ConstructError):
-    pass
-
-
-class StringError(ConstructError):
-    pass
-
-
-class RangeError(ConstructError):
-    pass
-
-
-class RepeatError(ConstructError):
-    pass
-
-
-class ConstError(ConstructError):
-    pass
-
-
-class ExplicitError(ConstructError):
-    pass
-
-
-class SelectError(ConstructError):
-    pass
-
-
-class TerminatedError(ConstructError):
-    pass
-
-
-class RawCopyError(ConstructError):
-    pass
-
-
-class ChecksumError(ConstructError):
-    pass
-
-
-class Container:
-    """Ordered fields with item and attribute access (like construct's).
-
-    Methods shadow fields of the same name for attribute access only
-    (``c["items"]`` always works), exactly as in construct. Keys starting
-    with ``_`` are ignored by ``==``.
+    As in construct, a method name (``items``, ``keys``, ``get``, ``update``)
+    shadows a field of that name for attribute access; ``c["items"]`` works.
     """
 
-    def __init__(self, src=None, **kw):
-        object.__setattr__(self, "_cs_d", OrderedDict())
-        if src is not None:
-            self.update(src)
-        self.update(kw)
-
-    def __getattr__(self, n):
-        if n == "_cs_d":
-            raise AttributeError(n)
+    def __getattr__(s, n):
         try:
-            return self._cs_d[n]
+            return s[n]
         except KeyError:
             raise AttributeError(n)
 
-    def __setattr__(self, n, v):
-        self._cs_d[n] = v
+    def __setattr__(s, n, v):
+        s[n] = v
 
-    def __getitem__(self, k):
-        return self._cs_d[k]
-
-    def __setitem__(self, k, v):
-        self._cs_d[k] = v
-
-    def __delitem__(self, k):
-        del self._cs_d[k]
-
-    def __contains__(self, k):
-        return k in self._cs_d
-
-    def __iter__(self):
-        return iter(self._cs_d)
-
-    def __len__(self):
-        return len(self._cs_d)
-
-    def get(self, k, d=None):
-        return self._cs_d.get(k, d)
-
-    def keys(self):
-        return self._cs_d.keys()
-
-    def items(self):
-        return self._cs_d.items()
-
-    def update(self, o):
-        d = self._cs_d
+    def update(s, o):
+        # MicroPython's dict.update rejects dict subclasses: copy key by key.
         for k in o:
-            d[k] = o[k]
+            s[k] = o[k]
 
-    def __eq__(self, o):
+    def __eq__(s, o):
         try:
-            a = [k for k in self if k[:1] != "_"]
-            b = [k for k in o if k[:1] != "_"]
-            return len(a) == len(b) and all(k in o and self[k] == o[k] for k in a)
+            a = [k for k in s if k[:1] != "_"]
+            n = len([k for k in o if k[:1] != "_"])
+            return len(a) == n and all(k in o and s[k] == o[k] for k in a)
         except Exception:
             return False
 
-    def __ne__(self, o):
-        return not self == o
-
-    __hash__ = None
-
-    def __repr__(self):
-        return "Container(%s)" % ", ".join(
-            "%s=%r" % kv for kv in self.items() if kv[0][:1] != "_"
-        )
+    def __ne__(s, o):
+        return not s.__eq__(o)
 
 
 class ListContainer(list):
     pass
 
 
-# -- expressions: this.a.b + 1, obj_ & 0x10 ... (construct/expr.py) --------
+# -- expressions: this.a._.b + 1, obj_ & 0x10 (construct/expr.py) -------------
 
 
 def _op(o, a, b):
-    # One if-chain instead of a function object per operator (heap).
     if o == 0:
         return a + b
     if o == 1:
@@ -182,103 +124,68 @@ def _op(o, a, b):
     if o == 3:
         return a // b
     if o == 4:
-        return a % b
-    if o == 5:
         return a & b
-    if o == 6:
+    if o == 5:
         return a | b
-    if o == 7:
-        return a ^ b
-    if o == 8:
+    if o == 6:
         return a >> b
-    if o == 9:
+    if o == 7:
         return a << b
-    if o == 10:
+    if o == 8:
         return a == b
-    if o == 11:
+    if o == 9:
         return a != b
-    if o == 12:
+    if o == 10:
         return a < b
-    if o == 13:
+    if o == 11:
         return a <= b
-    if o == 14:
+    if o == 12:
         return a > b
-    if o == 15:
-        return a >= b
-    if o == 16:
-        return -a
-    return not a  # 17: ~expr means "not" in construct
+    return a >= b
 
 
 class _Expr:
     def __add__(s, o):
         return _Bin(0, s, o)
 
-    def __radd__(s, o):
-        return _Bin(0, o, s)
-
     def __sub__(s, o):
         return _Bin(1, s, o)
-
-    def __rsub__(s, o):
-        return _Bin(1, o, s)
 
     def __mul__(s, o):
         return _Bin(2, s, o)
 
-    def __rmul__(s, o):
-        return _Bin(2, o, s)
-
     def __floordiv__(s, o):
         return _Bin(3, s, o)
 
-    def __mod__(s, o):
+    def __and__(s, o):
         return _Bin(4, s, o)
 
-    def __and__(s, o):
+    def __or__(s, o):
         return _Bin(5, s, o)
 
-    def __rand__(s, o):
-        return _Bin(5, o, s)
-
-    def __or__(s, o):
+    def __rshift__(s, o):
         return _Bin(6, s, o)
 
-    def __ror__(s, o):
-        return _Bin(6, o, s)
-
-    def __xor__(s, o):
+    def __lshift__(s, o):
         return _Bin(7, s, o)
 
-    def __rshift__(s, o):
+    def __eq__(s, o):
         return _Bin(8, s, o)
 
-    def __lshift__(s, o):
+    def __ne__(s, o):
         return _Bin(9, s, o)
 
-    def __eq__(s, o):
+    def __lt__(s, o):
         return _Bin(10, s, o)
 
-    def __ne__(s, o):
+    def __le__(s, o):
         return _Bin(11, s, o)
 
-    def __lt__(s, o):
+    def __gt__(s, o):
         return _Bin(12, s, o)
 
-    def __le__(s, o):
-        return _Bin(13, s, o)
-
-    def __gt__(s, o):
-        return _Bin(14, s, o)
-
     def __ge__(s, o):
-        return _Bin(15, s, o)
-
-    def __neg__(s):
-        return _Bin(16, s, None)
-
-    def __invert__(s):
-        return _Bin(17, s, None)
+        return _Bin(13, s, o)
 
     __hash__ = None
 
@@ -296,7 +203,7 @@ class _Bin(_Expr):
 
 
 class Path(_Expr):
-    """``this.x._.y``: evaluated on the context (or, for ``obj_``, the object)."""
+    """``this.x._.y`` evaluated on a context; ``obj_`` on the validated object."""
 
     def __init__(s, field=None, parent=None):
         s._f = field
@@ -320,45 +227,43 @@ def _ev(x, ctx):
     return x(ctx) if callable(x) else x
 
 
-# -- streams: a memoryview, a position and an end ---------------------------
+def _child(ctx):
+    c = Container()
+    c["_"] = ctx
+    return c
 
 
-class _Stream:
-    def __init__(s, b, p, e):
-        s.b = b
-        s.p = p
-        s.e = e
+# -- streams. Parsing reads st = [memoryview, position, end] (a list, not
+# an object: no class to keep on the heap); building appends to a bytearray.
 
 
 def _take(st, n):
-    """Advance by ``n`` bytes; return the old position (construct's checks)."""
+    """Consume ``n`` bytes; return where they start."""
     if n < 0:
-        raise StreamError("length must be non-negative, found %s" % n)
-    p = st.p
-    if p + n > st.e:
-        raise StreamError(
-            "stream read less than specified amount, expected %d, found %d" % (n, st.e - p)
-        )
-    st.p = p + n
+        raise _E("StreamError")("negative length %s" % n)
+    p = st[1]
+    if p + n > st[2]:
+        raise _E("StreamError")("expected %d bytes, found %d" % (n, st[2] - p))
+    st[1] = p + n
     return p
 
 
 def _read(st, n):
     p = _take(st, n)
-    return bytes(st.b[p : p + n])
+    return bytes(st[0][p : p + n])
 
 
-def _write(out, data, n):
-    if not isinstance(data, bytes):
-        raise StringError("given non-bytes value, perhaps unicode? %r" % (data,))
+def _write(out, d, n):
+    if not isinstance(d, bytes):
+        raise _E("StringError")("non-bytes value %r" % (d,))
     if n < 0:
-        raise StreamError("length must be non-negative, found %s" % n)
-    if len(data) != n:
-        raise StreamError("bytes object of wrong length, expected %d, found %d" % (n, len(data)))
-    out.extend(data)
+        raise _E("StreamError")("negative length %s" % n)
+    if len(d) != n:
+        raise _E("StreamError")("expected %d bytes, given %d" % (n, len(d)))
+    out.extend(d)
 
 
-# -- constructs ---------------------------------------------------------------
+# -- constructs ------------------------------------------------------------------
 
 
 class Construct:
@@ -366,8 +271,8 @@ class Construct:
     flagbuildnone = False
 
     def __rtruediv__(s, name):
-        # A renamed copy instead of construct's Renamed wrapper: one object
-        # and one call level less per field.
+        # "name" / sub: a renamed copy, not construct's Renamed wrapper (one
+        # object and one call level less per field).
         r = object.__new__(type(s))
         d = s.__dict__
         for k in d:
@@ -377,7 +282,7 @@ class Construct:
 
     def parse(s, data, **kw):
         b = memoryview(data)
-        return s._parse(_Stream(b, 0, len(b)), Container(kw))
+        return s._parse([b, 0, len(b)], Container(kw))
 
     def build(s, obj, **kw):
         out = bytearray()
@@ -388,7 +293,7 @@ class Construct:
         return s._sizeof(Container(kw))
 
     def _sizeof(s, ctx):
-        raise SizeofError("cannot calculate size")
+        raise _E("SizeofError")("size not fixed")
 
 
 class Subconstruct(Construct):
@@ -411,29 +316,21 @@ class FormatField(Construct):
     def __init__(s, fmt):
         s.fmt = fmt
         s.length = n = struct.calcsize(fmt)
-        s.lo = s.hi = None
+        s.lo = None
         if fmt[1] not in "fd":
-            bits = 8 * n
-            if fmt[1] in "bhiq":
-                s.lo = -(1 << (bits - 1))
-                s.hi = (1 << (bits - 1)) - 1
-            else:
-                s.lo = 0
-                s.hi = (1 << bits) - 1
+            n *= 8
+            s.lo, s.hi = (-(1 << (n - 1)), (1 << (n - 1)) - 1) if fmt[1] in "bhiq" else (0, (1 << n) - 1)
 
     def _parse(s, st, ctx):
-        return struct.unpack_from(s.fmt, st.b, _take(st, s.length))[0]
+        return struct.unpack_from(s.fmt, st[0], _take(st, s.length))[0]
 
     def _build(s, obj, out, ctx):
         try:
             if s.lo is not None and not s.lo <= obj <= s.hi:
                 raise ValueError
-            d = struct.pack(s.fmt, obj)
+            out.extend(struct.pack(s.fmt, obj))
         except Exception:
-            raise FormatFieldError(
-                "struct %r error during building, given value %r" % (s.fmt, obj)
-            )
-        out.extend(d)
+            raise _E("FormatFieldError")("struct %r cannot build %r" % (s.fmt, obj))
         return obj
 
     def _sizeof(s, ctx):
@@ -453,140 +350,77 @@ Float32b = FormatField(">f")
 Float64b = FormatField(">d")
 
 
-class BytesInteger(Construct):
-    """Unsigned big-endian integer of ``length`` bytes (construct's defaults)."""
-
-    def __init__(s, length):
-        s.length = length
-
-    def _parse(s, st, ctx):
-        v = 0
-        for x in _read(st, s.length):
-            v = (v << 8) | x
-        return v
-
-    def _build(s, obj, out, ctx):
-        n = s.length
-        if not isinstance(obj, int) or not 0 <= obj < 1 << (8 * n):
-            raise IntegerError("value %r does not fit %d unsigned bytes" % (obj, n))
-        for i in range(n - 1, -1, -1):
-            out.append((obj >> (8 * i)) & 0xFF)
-        return obj
-
-    def _sizeof(s, ctx):
-        return s.length
-
-
 class Bytes(Construct):
+    """``Bytes(n)``; ``Bytes(None)`` is ``GreedyBytes`` (to the end)."""
+
     def __init__(s, length):
         s.length = length
 
     def _parse(s, st, ctx):
-        return _read(st, _ev(s.length, ctx))
+        n = s.length
+        return _read(st, st[2] - st[1] if n is None else _ev(n, ctx))
 
     def _build(s, obj, out, ctx):
         d = bytes(obj) if type(obj) is bytearray else obj
-        _write(out, d, _ev(s.length, ctx))
+        n = s.length
+        _write(out, d, len(d) if n is None else _ev(n, ctx))
         return d
 
     def _sizeof(s, ctx):
         try:
-            return _ev(s.length, ctx)
+            n = _ev(s.length, ctx)
         except (KeyError, AttributeError):
-            raise SizeofError("cannot calculate size, key not found in context")
+            n = None
+        if n is None:
+            raise _E("SizeofError")("size not fixed")
+        return n
 
 
-class _GreedyBytes(Construct):
-    def _parse(s, st, ctx):
-        return _read(st, st.e - st.p)
-
-    def _build(s, obj, out, ctx):
-        d = bytes(obj) if type(obj) is bytearray else obj
-        _write(out, d, len(d))
-        return d
-
-
-GreedyBytes = _GreedyBytes()
-
-
-class _Flag(Construct):
-    def _parse(s, st, ctx):
-        return _read(st, 1) != b"\x00"
-
-    def _build(s, obj, out, ctx):
-        out.append(1 if obj else 0)
-        return obj
-
-    def _sizeof(s, ctx):
-        return 1
-
-
-Flag = _Flag()
-
-
-class _Pass(Construct):
-    flagbuildnone = True
-
-    def _parse(s, st, ctx):
-        return None
-
-    def _build(s, obj, out, ctx):
-        return obj
-
-    def _sizeof(s, ctx):
-        return 0
-
-
-Pass = _Pass()
-
-
-class _Error(Construct):
-    flagbuildnone = True
-
-    def _parse(s, st, ctx):
-        raise ExplicitError("Error field was activated during parsing")
-
-    def _build(s, obj, out, ctx):
-        raise ExplicitError("Error field was activated during building")
-
-
-Error = _Error()
-
-
-class _Terminated(Construct):
-    flagbuildnone = True
-
-    def _parse(s, st, ctx):
-        if st.p < st.e:
-            raise TerminatedError("expected end of stream")
-
-    def _build(s, obj, out, ctx):
-        return obj
-
-
-Terminated = _Terminated()
+GreedyBytes = Bytes(None)
 
 
 class Computed(Construct):
+    """``Computed(func)``; kinds 1-4 are ``Flag``, ``Error``, ``Terminated``, ``Pass``."""
+
     flagbuildnone = True
 
-    def __init__(s, func):
+    def __init__(s, func, kind=0):
         s.func = func
+        s.kind = kind
+        if kind == 1:
+            s.flagbuildnone = False
 
     def _parse(s, st, ctx):
+        k = s.kind
+        if k == 1:
+            return _read(st, 1) != b"\x00"
+        if k == 2:
+            raise _E("ExplicitError")("Error field was activated during parsing")
+        if k == 3 and st[1] < st[2]:
+            raise _E("TerminatedError")("expected end of stream")
         return _ev(s.func, ctx)
 
     def _build(s, obj, out, ctx):
+        k = s.kind
+        if k == 1:
+            out.append(1 if obj else 0)
+        elif k == 2:
+            raise _E("ExplicitError")("Error field was activated during building")
+        if k:
+            return obj
         return _ev(s.func, ctx)
 
     def _sizeof(s, ctx):
-        return 0
+        k = s.kind
+        if k == 2 or k == 3:
+            raise _E("SizeofError")("size not fixed")
+        return 1 if k == 1 else 0
 
 
-def _child(ctx):
-    c = Container()
-    c["_"] = ctx
-    return c
+Flag = Computed(None, 1)
+Error = Computed(None, 2)
+Terminated = Computed(None, 3)
+Pass = Computed(None, 4)
 
 
 class Struct(Construct):
@@ -595,8 +429,7 @@ class Struct(Construct):
         s.flagbuildnone = all(sc.flagbuildnone for sc in subcons)
 
     def _parse(s, st, ctx):
-        # The context doubles as the result; its "_" is dropped at the end.
-        c = _child(ctx)
+        c = _child(ctx)  # the context is also the result, without its "_"
         for sc in s.subcons:
             v = sc._parse(st, c)
             if sc.name:
@@ -621,7 +454,7 @@ class Struct(Construct):
 
     def _sizeof(s, ctx):
         c = _child(ctx)
-        return sum(sc._sizeof(c) for sc in s.subcons)
+        return sum([sc._sizeof(c) for sc in s.subcons])
 
 
 class FocusedSeq(Construct):
@@ -632,50 +465,44 @@ class FocusedSeq(Construct):
     def _parse(s, st, ctx):
         c = _child(ctx)
         key = _ev(s.key, c)
-        r = None
         for sc in s.subcons:
             v = sc._parse(st, c)
             if sc.name:
                 c[sc.name] = v
-                if sc.name == key:
-                    r = v
-        return r
+        return c[key]
 
     def _build(s, obj, out, ctx):
         c = _child(ctx)
         key = _ev(s.key, c)
         c[key] = obj
-        r = None
         for sc in s.subcons:
             v = sc._build(obj if sc.name == key else None, out, c)
             if sc.name:
                 c[sc.name] = v
-                if sc.name == key:
-                    r = v
-        return r
-
-    def _sizeof(s, ctx):
-        c = _child(ctx)
-        return sum(sc._sizeof(c) for sc in s.subcons)
+        return c[key]
 
 
-class Const(Subconstruct):
+class Const(Construct):
     flagbuildnone = True
 
-    def __init__(s, value, subcon=None):
-        Subconstruct.__init__(s, Bytes(len(value)) if subcon is None else subcon)
+    def __init__(s, value):
         s.value = value
 
     def _parse(s, st, ctx):
-        v = s.subcon._parse(st, ctx)
+        v = _read(st, len(s.value))
         if v != s.value:
-            raise ConstError("parsing expected %r but parsed %r" % (s.value, v))
+            raise _E("ConstError")("expected %r, found %r" % (s.value, v))
         return v
 
     def _build(s, obj, out, ctx):
-        if obj is not None and obj != s.value:
-            raise ConstError("building expected None or %r but got %r" % (s.value, obj))
-        return s.subcon._build(s.value, out, ctx)
+        v = s.value
+        if obj is not None and obj != v:
+            raise _E("ConstError")("expected None or %r, given %r" % (v, obj))
+        out.extend(v)
+        return v
+
+    def _sizeof(s, ctx):
+        return len(s.value)
 
 
 class Rebuild(Subconstruct):
@@ -693,15 +520,15 @@ class Peek(Subconstruct):
     flagbuildnone = True
 
     def _parse(s, st, ctx):
-        p = st.p
+        p = st[1]
         try:
             return s.subcon._parse(st, ctx)
-        except ExplicitError:
+        except _E("ExplicitError"):
             raise
         except ConstructError:
             return None
         finally:
-            st.p = p
+            st[1] = p
 
     def _build(s, obj, out, ctx):
         return obj
@@ -715,73 +542,65 @@ class ExprValidator(Subconstruct):
         Subconstruct.__init__(s, subcon)
         s.validator = validator
 
-    def _check(s, obj, ctx):
+    def _parse(s, st, ctx):
+        return s._build(s.subcon._parse(st, ctx), None, ctx)
+
+    def _build(s, obj, out, ctx):
+        # out is None when called from _parse: validate only.
         if not s.validator(obj, ctx):
-            raise ValidationError("object failed validation: %s" % (obj,))
-        return obj
-
-    def _parse(s, st, ctx):
-        return s._check(s.subcon._parse(st, ctx), ctx)
-
-    def _build(s, obj, out, ctx):
-        s.subcon._build(s._check(obj, ctx), out, ctx)
-        return obj
-
-
-class StringEncoded(Subconstruct):
-    def __init__(s, subcon, encoding):
-        Subconstruct.__init__(s, subcon)
-        s.encoding = encoding
-
-    def _parse(s, st, ctx):
-        d = s.subcon._parse(st, ctx)
-        try:
-            return str(d, s.encoding)
-        except Exception:
-            raise StringError("cannot use encoding %r to decode %r" % (s.encoding, d))
-
-    def _build(s, obj, out, ctx):
-        if not isinstance(obj, str):
-            raise StringError("string encoding failed, expected unicode string")
-        try:
-            d = obj.encode(s.encoding)
-        except Exception:
-            raise StringError("cannot use encoding %r to encode %r" % (s.encoding, obj))
-        s.subcon._build(d, out, ctx)
+            raise _E("ValidationError")("object failed validation: %s" % (obj,))
+        if out is not None:
+            s.subcon._build(obj, out, ctx)
         return obj
 
 
 class Prefixed(Subconstruct):
-    def __init__(s, lengthfield, subcon):
+    """``Prefixed(lengthfield, subcon)``; with ``encoding``, a ``PascalString``."""
+
+    def __init__(s, lengthfield, subcon, encoding=None):
         Subconstruct.__init__(s, subcon)
         s.lengthfield = lengthfield
+        s.encoding = encoding
 
     def _parse(s, st, ctx):
         n = s.lengthfield._parse(st, ctx)
         p = _take(st, n)
-        # A bounded view of the same buffer: offsets stay absolute, as with
-        # construct's BytesIOWithOffsets.
-        return s.subcon._parse(_Stream(st.b, p, p + n), ctx)
+        # A bounded view of the same buffer: offsets stay absolute, as in
+        # construct (BytesIOWithOffsets).
+        v = s.subcon._parse([st[0], p, p + n], ctx)
+        e = s.encoding
+        if e:
+            try:
+                return str(v, e)
+            except Exception:
+                raise _E("StringError")("cannot decode %r as %s" % (v, e))
+        return v
 
     def _build(s, obj, out, ctx):
+        e = s.encoding
+        v = obj
+        if e:
+            if not isinstance(obj, str):
+                raise _E("StringError")("expected a str")
+            try:
+                v = obj.encode(e)
+            except Exception:
+                raise _E("StringError")("cannot encode %r as %s" % (obj, e))
         o = bytearray()
-        r = s.subcon._build(obj, o, ctx)
+        r = s.subcon._build(v, o, ctx)
         s.lengthfield._build(len(o), out, ctx)
         out.extend(o)
-        return r
+        return obj if e else r
 
-    def _sizeof(s, ctx):
-        return s.lengthfield._sizeof(ctx) + s.subcon._sizeof(ctx)
+    _sizeof = Construct._sizeof
 
 
 def PascalString(lengthfield, encoding):
-    return StringEncoded(Prefixed(lengthfield, GreedyBytes), encoding)
+    return Prefixed(lengthfield, GreedyBytes, encoding)
 
 
 class PrefixedArray(Subconstruct):
     """construct's FocusedSeq("items", "count"/Rebuild(countfield, len), "items"/Array)."""
-
-    flagbuildnone = False
 
     def __init__(s, countfield, subcon):
         s.subcon = subcon
@@ -791,7 +610,7 @@ class PrefixedArray(Subconstruct):
         c = _child(ctx)
         n = c["count"] = s.countfield._parse(st, c)
         if not 0 <= n:
-            raise RangeError("invalid count %s" % (n,))
+            raise _E("RangeError")("invalid count %s" % (n,))
         r = ListContainer()
         for _ in range(n):
             r.append(s.subcon._parse(st, c))
@@ -806,8 +625,7 @@ class PrefixedArray(Subconstruct):
             r.append(s.subcon._build(e, out, c))
         return r
 
-    def _sizeof(s, ctx):
-        raise SizeofError("cannot calculate size")
+    _sizeof = Construct._sizeof
 
 
 class RepeatUntil(Subconstruct):
@@ -829,14 +647,15 @@ class RepeatUntil(Subconstruct):
             r.append(s.subcon._build(e, out, ctx))
             if s.predicate(e, r, ctx):
                 return r
-        raise RepeatError("expected any item to match predicate, when building")
+        raise _E("RepeatError")("no item matched the predicate")
 
-    def _sizeof(s, ctx):
-        raise SizeofError("cannot calculate size, amount depends on actual data")
+    _sizeof = Construct._sizeof
 
 
 def _raw(src, data, value, p, q):
-    c = Container(src)
+    c = Container()
+    if src is not None:
+        c.update(src)
     c["data"] = data
     if value is not src:
         c["value"] = value
@@ -848,9 +667,10 @@ def _raw(src, data, value, p, q):
 
 class RawCopy(Subconstruct):
     def _parse(s, st, ctx):
-        p = st.p
+        p = st[1]
         v = s.subcon._parse(st, ctx)
-        return _raw(None, bytes(st.b[p : st.p]), v, p, st.p)
+        q = st[1]
+        return _raw(None, bytes(st[0][p:q]), v, p, q)
 
     def _build(s, obj, out, ctx):
         if obj is None and s.subcon.flagbuildnone:
@@ -864,7 +684,7 @@ class RawCopy(Subconstruct):
             v = obj["value"]
             r = s.subcon._build(v, out, ctx)
             return _raw(obj, bytes(out[p:]), v if r is None else r, p, len(out))
-        raise RawCopyError("RawCopy cannot build, both data and value keys are missing")
+        raise _E("RawCopyError")("neither data nor value given")
 
 
 class Checksum(Construct):
@@ -879,7 +699,7 @@ class Checksum(Construct):
         h1 = s.field._parse(st, ctx)
         h2 = s.hashfunc(s.bytesfunc(ctx))
         if h1 != h2:
-            raise ChecksumError("wrong checksum, read %r, computed %r" % (h1, h2))
+            raise _E("ChecksumError")("read %r, computed %r" % (h1, h2))
         return h1
 
     def _build(s, obj, out, ctx):
@@ -887,12 +707,27 @@ class Checksum(Construct):
         s.field._build(h, out, ctx)
         return h
 
-    def _sizeof(s, ctx):
-        return s.field._sizeof(ctx)
 
 
-class _Pick(Construct):
-    """Base of the constructs that delegate to a subcon chosen at run time."""
+class Switch(Construct):
+    """``Switch``; also ``IfThenElse`` (cases True) and ``LazyBound`` (cases None)."""
+
+    def __init__(s, keyfunc, cases, default=None):
+        s.keyfunc = keyfunc
+        s.cases = cases
+        s.default = Pass if default is None else default
+        if cases is not None:
+            subs = [s.then] if cases is True else [cases[k] for k in cases]
+            s.flagbuildnone = s.default.flagbuildnone and all([x.flagbuildnone for x in subs])
+
+    def _pick(s, ctx):
+        c = s.cases
+        if c is None:
+            return s.keyfunc()
+        k = _ev(s.keyfunc, ctx)
+        if c is True:
+            return s.then if k else s.default
+        return c.get(k, s.default)
 
     def _parse(s, st, ctx):
         return s._pick(ctx)._parse(st, ctx)
@@ -900,47 +735,21 @@ class _Pick(Construct):
     def _build(s, obj, out, ctx):
         return s._pick(ctx)._build(obj, out, ctx)
 
-    def _sizeof(s, ctx):
-        return s._pick(ctx)._sizeof(ctx)
 
 
-class Switch(_Pick):
-    def __init__(s, keyfunc, cases, default=None):
-        s.keyfunc = keyfunc
-        s.cases = cases
-        s.default = Pass if default is None else default
-        s.flagbuildnone = s.default.flagbuildnone and all(
-            cases[k].flagbuildnone for k in cases
-        )
-
-    def _pick(s, ctx):
-        return s.cases.get(_ev(s.keyfunc, ctx), s.default)
-
-
-class IfThenElse(_Pick):
-    def __init__(s, condfunc, thensubcon, elsesubcon):
-        s.condfunc = condfunc
-        s.thensubcon = thensubcon
-        s.elsesubcon = elsesubcon
-        s.flagbuildnone = thensubcon.flagbuildnone and elsesubcon.flagbuildnone
-
-    def _pick(s, ctx):
-        return s.thensubcon if _ev(s.condfunc, ctx) else s.elsesubcon
+def IfThenElse(condfunc, thensubcon, elsesubcon):
+    r = object.__new__(Switch)
+    r.then = thensubcon
+    Switch.__init__(r, condfunc, True, elsesubcon)
+    return r
 
 
 def If(condfunc, subcon):
     return IfThenElse(condfunc, subcon, Pass)
 
 
-class LazyBound(_Pick):
-    def __init__(s, subconfunc):
-        s.subconfunc = subconfunc
-
-    def _pick(s, ctx):
-        return s.subconfunc()
-
-    def _sizeof(s, ctx):
-        raise SizeofError("cannot calculate size")
+def LazyBound(subconfunc):
+    return Switch(subconfunc, None)
 
 
 class Select(Construct):
@@ -950,24 +759,24 @@ class Select(Construct):
 
     def _parse(s, st, ctx):
         for sc in s.subcons:
-            p = st.p
+            p = st[1]
             try:
                 return sc._parse(st, ctx)
-            except ExplicitError:
+            except _E("ExplicitError"):
                 raise
             except Exception:
-                st.p = p
-        raise SelectError("no subconstruct matched")
+                st[1] = p
+        raise _E("SelectError")("no subconstruct matched")
 
     def _build(s, obj, out, ctx):
         for sc in s.subcons:
             o = bytearray()
             try:
                 sc._build(obj, o, ctx)
-            except ExplicitError:
+            except _E("ExplicitError"):
                 raise
             except Exception:
                 continue
             out.extend(o)
             return obj
-        raise SelectError("no subconstruct matched: %s" % (obj,))
+        raise _E("SelectError")("no subconstruct matched: %s" % (obj,))

@@ -80,7 +80,9 @@ def axdr_length(c):
         c.FocusedSeq("v", c.Const(b"\x81"), "v" / c.Int8ub),
         c.FocusedSeq("v", c.Const(b"\x82"), "v" / c.Int16ub),
         c.FocusedSeq("v", c.Const(b"\x84"), "v" / c.Int32ub),
-        c.FocusedSeq("v", c.Const(b"\x83"), "v" / c.BytesInteger(3)),
+        c.FocusedSeq(
+            "v", c.Const(b"\x83"), "hi" / c.Int8ub, "lo" / c.Int16ub, "v" / c.Computed((c.this.hi << 16) | c.this.lo)
+        ),
     )
 
 

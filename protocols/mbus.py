@@ -173,14 +173,14 @@ class MbusFramer:
     * reassembles segments (CI segment number, FIN bit); a gap abandons the
       partial message (counted in ``format_errors``);
     * after a failure it rescans from the byte after the failed start byte;
-    * fixed buffer of ``max_frame`` (one frame at most 262 bytes on the
-      wire) plus one read chunk; messages up to ``max_msdu``.
+    * fixed buffer of ``max_frame`` (one frame at most 261 bytes on the
+      wire, 266 with the Sagemcom L overflow) plus one read chunk; messages up to ``max_msdu``.
 
     Counters: ``accepted`` (messages), ``segments`` (frames), ``checksum_errors``,
     ``length_errors``, ``format_errors``, ``oversize``, ``truncated``, ``discarded``.
     """
 
-    def __init__(self, max_frame=262, max_msdu=4096, on_reject=None, chunk=256):
+    def __init__(self, max_frame=266, max_msdu=4096, on_reject=None, chunk=256):
         self.max_frame = max_frame
         self.max_msdu = max_msdu
         self.on_reject = on_reject

@@ -71,6 +71,10 @@ _TABLE = """
 1.1.8.2 active_energy_import_t2 Wh Active energy import A+, tariff 2
 1.2.8.1 active_energy_export_t1 Wh Active energy export A-, tariff 1
 1.2.8.2 active_energy_export_t2 Wh Active energy export A-, tariff 2
+1.3.8.1 reactive_energy_import_t1 varh Reactive energy import R+, tariff 1
+1.3.8.2 reactive_energy_import_t2 varh Reactive energy import R+, tariff 2
+1.4.8.1 reactive_energy_export_t1 varh Reactive energy export R-, tariff 1
+1.4.8.2 reactive_energy_export_t2 varh Reactive energy export R-, tariff 2
 1.21.8.0 active_energy_import_l1 Wh Active energy import A+ L1
 1.41.8.0 active_energy_import_l2 Wh Active energy import A+ L2
 1.61.8.0 active_energy_import_l3 Wh Active energy import A+ L3

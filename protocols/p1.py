@@ -334,7 +334,8 @@ def decode_telegram(data, verify=True, std_offset=STD_OFFSET):
 
 
 def is_header(buf, p, n):
-    """True if buf[p:] starts like a telegram header ``/XXXZ`` (as far as it goes)."""
+    """True if buf[p:] starts like a telegram header ``/XXXZ`` (as far as it goes):
+    three letters (FLAG id) and the baud-rate digit."""
     if p >= n or buf[p] != 0x2F:
         return False
     for i in range(1, 4):
@@ -345,7 +346,7 @@ def is_header(buf, p, n):
             return False
     if p + 4 < n:
         c = buf[p + 4]
-        if c < 0x21 or c > 0x7E:
+        if c < 0x30 or c > 0x39:  # the baud-rate identification digit
             return False
     return True
 
@@ -356,8 +357,8 @@ class P1Framer:
     * hunts for a header ``/XXXZ`` (FLAG id: three letters);
     * inside a telegram accepts only printable ASCII, CR and LF; any other
       byte aborts it (``format_errors``) and the hunt resumes after its '/';
-    * a new header at the start of a line before the '!' ends the old
-      telegram as ``truncated``;
+    * a new header (``/`` + three letters + a digit) before the '!' ends the
+      old telegram as ``truncated``;
     * ``!XXXX`` is checked with CRC-16/ARC (``checksum_errors``); a bare
       ``!`` (DSMR 2.2/3) is accepted unless ``require_crc`` (counted in
       ``no_crc``);
@@ -492,7 +493,7 @@ class P1Framer:
                     self._reject(FormatError("P1 telegram: byte 0x%02X is not ASCII text" % c, j - p))
                     restart = p
                     break
-                if bol and c == 0x2F and is_header(buf, j, n):
+                if c == 0x2F and is_header(buf, j, n) and (bol or n - j >= 5):
                     self.truncated += 1
                     self._reject(TruncatedError("P1 telegram cut short by a new header", j - p))
                     self.discarded += j - p

@@ -16,8 +16,9 @@ from ..reading import Meter, Reading, Register
 # Names of the registers that describe the meter rather than measure.
 _ID_NAMES = ("meter_id", "meter_number", "equipment_id", "logical_device_name")
 
-FLAG_IDS = {"KFM": "Kaifa", "KAM": "Kamstrup", "AID": "Aidon", "ADN": "Aidon", "SAG": "Sagemcom",
-            "ISK": "Iskra", "LGZ": "Landis+Gyr", "ELS": "Elster"}
+# FLAG ids of the vendors this reader names; any other meter keeps its
+# FLAG id as the manufacturer (docs/reading-schema.md).
+FLAG_IDS = {"KFM": "Kaifa", "KAM": "Kamstrup", "AID": "Aidon", "ADN": "Aidon"}
 
 
 def is_obis(v):
