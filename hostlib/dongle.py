@@ -1,0 +1,173 @@
+# hostlib/dongle.py: the dongle's JSON-lines output, parsed into the same Reading objects.
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""The dongle decodes on the device and writes one JSON object per line on
+its USB serial port (docs/reading-schema.md)::
+
+    {"meter": {...}, "time": "2024-10-30T17:32:00", "registers": [{...}, ...]}
+    {"status": {"uptime": 3600, "frames": 1440, "fcs_errors": 0}}
+
+``DongleParser.feed(chunk)`` returns the ``protocols.reading.Reading``
+objects (and ``DongleStatus`` objects for status lines) completed by the
+chunk, so an integration's code is the same whether the dongle or the host
+decodes. Numbers are kept exactly: ``9.3`` becomes raw 93 with scaler -1,
+so ``reading.to_json()`` gives back the dongle's line byte for byte.
+
+Lines that are not JSON objects (boot messages, a REPL banner) are counted
+in ``other_lines`` and skipped; a line longer than ``max_line`` is dropped.
+"""
+
+import json
+from decimal import Decimal
+
+from protocols.reading import Meter, Reading, Register
+
+
+class DongleStatus:
+    """A ``{"status": {...}}`` line: ``.data`` is the dict."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data):
+        self.data = data
+
+    def __getitem__(self, k):
+        return self.data[k]
+
+    def get(self, k, default=None):
+        return self.data.get(k, default)
+
+    def __eq__(self, other):
+        return isinstance(other, DongleStatus) and self.data == other.data
+
+    def __repr__(self):
+        return "DongleStatus(%r)" % (self.data,)
+
+
+class DongleLineError(ValueError):
+    kind = "json"
+
+
+def _number(v):
+    """(raw, scaler) for a JSON number, exact."""
+    if isinstance(v, bool) or not isinstance(v, (int, Decimal)):
+        return v, None
+    if isinstance(v, int):
+        return v, None
+    sign, digits, exp = v.as_tuple()
+    raw = int("".join(map(str, digits)) or "0")
+    if sign:
+        raw = -raw
+    if exp >= 0:
+        return raw * 10**exp, None
+    return raw, exp
+
+
+def reading_from_dict(d):
+    """A Reading from the schema's dict (numbers as int/Decimal/float)."""
+    if not isinstance(d, dict) or "registers" not in d:
+        raise DongleLineError("expected an object with 'meter', 'time' and 'registers'")
+    m = d.get("meter") or {}
+    if not isinstance(m, dict):
+        raise DongleLineError("'meter' must be an object")
+    meter = Meter(m.get("manufacturer"), m.get("id"), m.get("type"), m.get("list_version"))
+    regs = []
+    rl = d.get("registers")
+    if not isinstance(rl, list):
+        raise DongleLineError("'registers' must be a list")
+    for r in rl:
+        if not isinstance(r, dict) or "obis" not in r:
+            raise DongleLineError("a register must be an object with 'obis'")
+        v = r.get("value")
+        if isinstance(v, float):
+            v = Decimal(repr(v))
+        raw, scaler = _number(v)
+        regs.append(Register(r.get("obis"), r.get("name"), raw, scaler, r.get("unit")))
+    return Reading(meter, d.get("time"), regs)
+
+
+def parse_line(line):
+    """One line -> Reading, DongleStatus, or None (not a JSON object line).
+
+    :raises DongleLineError: a JSON object that is not a reading or status.
+    """
+    if isinstance(line, (bytes, bytearray)):
+        line = bytes(line).decode("utf-8", "replace")
+    line = line.strip()
+    if not line.startswith("{"):
+        return None
+    try:
+        d = json.loads(line, parse_float=Decimal)
+    except ValueError:
+        return None
+    if not isinstance(d, dict):
+        return None
+    if "status" in d and "registers" not in d:
+        st = d["status"]
+        return DongleStatus(st if isinstance(st, dict) else {"status": st})
+    return reading_from_dict(d)
+
+
+class DongleParser:
+    """JSON lines in chunks of any size -> readings and statuses."""
+
+    def __init__(self, max_line=16384, on_error=None):
+        self._buf = bytearray()
+        self.max_line = max_line
+        self.on_error = on_error
+        self.readings = 0
+        self.statuses = 0
+        self.other_lines = 0
+        self.errors = 0
+        self._skipping = False
+
+    def feed(self, chunk):
+        out = []
+        buf = self._buf
+        buf += chunk
+        start = 0
+        while True:
+            nl = buf.find(b"\n", start)
+            if nl < 0:
+                break
+            line = bytes(buf[start:nl])
+            start = nl + 1
+            if self._skipping:
+                self._skipping = False
+                continue
+            self._line(line, out)
+        del buf[:start]
+        if len(buf) > self.max_line:
+            del buf[:]
+            self._skipping = True
+            self.errors += 1
+        return out
+
+    def _line(self, line, out):
+        try:
+            item = parse_line(line)
+        except DongleLineError as e:
+            self.errors += 1
+            if self.on_error is not None:
+                self.on_error(e)
+            return
+        if item is None:
+            if line.strip():
+                self.other_lines += 1
+            return
+        if isinstance(item, DongleStatus):
+            self.statuses += 1
+        else:
+            self.readings += 1
+        out.append(item)
+
+    def flush(self):
+        out = []
+        if self._buf and not self._skipping:
+            self._line(bytes(self._buf), out)
+        del self._buf[:]
+        self._skipping = False
+        return out
+
+    def counters(self):
+        return [("readings", self.readings), ("statuses", self.statuses),
+                ("other_lines", self.other_lines), ("errors", self.errors)]

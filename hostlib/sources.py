@@ -1,0 +1,592 @@
+# hostlib/sources.py: byte sources: serial ports, TCP, files, recordings.
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""Where the bytes come from.
+
+Every source has the same small interface::
+
+    src = open_source("/dev/ttyUSB0")        # or "tcp://192.168.1.20:3001", "capture.hex", "-"
+    data = src.read()     # bytes; b"" when nothing arrived within the timeout;
+                          # None at the end of a file
+    src.close()
+
+* ``open_serial(port, baudrate=2400, parity="E")``: pyserial, 8E1 at
+  2400 baud by default (Aidon, Kaifa); ``parity="N"`` for Kamstrup;
+  ``auto=True`` tries 2400 8E1, 2400 8N1, 9600 8N1 and 115200 8N1 until a
+  frame's checksums verify. pyserial URLs (``rfc2217://``, ``socket://``,
+  ``loop://``) work too.
+* ``open_tcp(host, port)`` / ``"tcp://host:port"``: ser2net, network dongles.
+* ``open_file(path)``: raw bytes, hex text (``#`` comments) or a recording,
+  detected from the content; ``"-"`` is standard input.
+
+Failures raise ``SourceError`` with a message meant for the user (no such
+port, permission denied and how to fix it, connection refused, ...);
+``SourceLost`` (a subclass) when an open source goes away mid-stream: a
+caller may reopen it (``hostlib.reader.follow`` does, with backoff).
+"""
+
+import errno
+import os
+import socket
+import sys
+import time
+
+from .hexinput import HEX, RAW, RECORDING, HexDecoder, sniff
+
+DEFAULT_BAUDRATE = 2400
+DEFAULT_PARITY = "E"
+# What auto-detection tries, in order (digest 1.3): Aidon/Kaifa, Kamstrup,
+# some DIY dongles and converters, Swedish/Finnish RJ12 ports.
+AUTO_SETTINGS = ((2400, "E"), (2400, "N"), (9600, "N"), (115200, "N"))
+# Long enough for a Kamstrup (one push every 10 s) to send a whole frame.
+AUTO_PROBE_SECONDS = 12.0
+
+_PARITY_NAMES = {"N": "none", "E": "even", "O": "odd", "M": "mark", "S": "space"}
+
+
+class SourceError(Exception):
+    """A source cannot be opened or read. ``str(err)`` is for the user."""
+
+    kind = "io"
+    retryable = False
+
+    def __init__(self, message, hint=None):
+        Exception.__init__(self, message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self):
+        return self.message + ("\n  hint: " + self.hint if self.hint else "")
+
+
+class PortNotFound(SourceError):
+    kind = "not-found"
+
+
+class PermissionDenied(SourceError):
+    kind = "permission"
+
+
+class ConnectionFailed(SourceError):
+    kind = "connection"
+
+
+class SourceLost(SourceError):
+    """An open source went away (unplugged, peer closed); it may come back."""
+
+    kind = "lost"
+    retryable = True
+
+
+def settings_text(baudrate, parity, bytesize=8, stopbits=1):
+    return "%d %d%s%s" % (baudrate, bytesize, parity, stopbits)
+
+
+class Source:
+    """Base class: ``read() -> bytes | b"" (timeout) | None (end)``."""
+
+    name = "?"
+    live = True  # False for files: no reconnecting, no timing
+
+    def read(self, size=4096):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __iter__(self):
+        """The chunks until the end of the source (files) or forever (live)."""
+        while True:
+            data = self.read()
+            if data is None:
+                return
+            if data:
+                yield data
+
+    def __repr__(self):
+        return "<%s %s>" % (type(self).__name__, self.name)
+
+
+# -- serial ---------------------------------------------------------------
+
+
+def _serial_error(port, exc):
+    """A SourceError with a helpful message for a pyserial/OS error."""
+    code = getattr(exc, "errno", None)
+    text = str(exc)
+    if code is None and exc.args and isinstance(exc.args[0], int):
+        code = exc.args[0]
+    if code == errno.ENOENT or "No such file" in text or "could not open port" in text and "2]" in text:
+        hint = _list_ports_hint()
+        return PortNotFound("%s: no such serial port" % port, hint)
+    if code in (errno.EACCES, errno.EPERM) or "Permission denied" in text:
+        user = os.environ.get("USER") or "$USER"
+        return PermissionDenied(
+            "%s: permission denied" % port,
+            "add yourself to the group that owns the port, then log out and in again:\n"
+            "        sudo usermod -aG dialout %s   (Arch/Fedora: uucp)\n"
+            "  or check the owner with: ls -l %s" % (user, port),
+        )
+    if code == errno.EBUSY or "busy" in text.lower():
+        return SourceError("%s: port is busy (another program has it open?)" % port,
+                           "close it there (ModemManager, a serial monitor, Home Assistant) and retry")
+    if code in (errno.ENXIO, errno.ENODEV, errno.EIO) or "disconnected" in text or "readiness to read" in text:
+        return SourceLost("%s: the device disappeared (unplugged?)" % port)
+    return SourceError("%s: %s" % (port, text))
+
+
+def _list_ports_hint():
+    try:
+        from serial.tools import list_ports
+
+        ports = [p.device for p in list_ports.comports()]
+    except Exception:  # pragma: no cover - depends on the system
+        ports = []
+    if ports:
+        return "serial ports on this machine: " + ", ".join(sorted(ports))
+    return "no serial ports found: is the dongle plugged in? (try: ls /dev/serial/by-id/)"
+
+
+def is_pty(port):
+    """True for a pseudo-terminal (they ignore parity, see the toolchain doc)."""
+    try:
+        st = os.stat(port)
+    except (OSError, TypeError, ValueError):
+        return False
+    major = os.major(st.st_rdev)
+    return 136 <= major <= 143 or port.startswith("/dev/pts/") or port == "/dev/ptmx"
+
+
+class SerialSource(Source):
+    """A pyserial port. ``settings`` names what it runs at (``2400 8E1``)."""
+
+    def __init__(self, ser, port, timeout):
+        self.ser = ser
+        self.port = port
+        self.name = port
+        self.timeout = timeout
+        self._pending = b""
+        self.parity_ignored = False
+
+    @property
+    def settings(self):
+        s = self.ser
+        return settings_text(s.baudrate, s.parity, s.bytesize, s.stopbits)
+
+    def read(self, size=4096):
+        if self._pending:
+            data, self._pending = self._pending, b""
+            return data
+        import serial
+
+        try:
+            data = self.ser.read(1)
+            if data:
+                waiting = self.ser.in_waiting
+                if waiting:
+                    data += self.ser.read(min(waiting, size))
+            return data
+        except serial.SerialException as e:
+            raise _serial_error(self.port, e) from None
+        except OSError as e:
+            raise _serial_error(self.port, e) from None
+        except TypeError:
+            # pyserial raises TypeError on some platforms when the fd vanishes.
+            raise SourceLost("%s: the device disappeared (unplugged?)" % self.port) from None
+
+    def write(self, data):
+        import serial
+
+        try:
+            return self.ser.write(data)
+        except serial.SerialTimeoutException:
+            return 0
+        except (serial.SerialException, OSError) as e:
+            raise _serial_error(self.port, e) from None
+
+    def close(self):
+        try:
+            self.ser.close()
+        except Exception:
+            pass
+
+
+def _open_port(port, baudrate, parity, bytesize, stopbits, timeout, write_timeout=None):
+    """Open one pyserial port; fall back to parity N on a pty (which refuse E)."""
+    import termios
+
+    import serial
+
+    kw = dict(baudrate=baudrate, parity=parity, bytesize=bytesize, stopbits=stopbits,
+              timeout=timeout, write_timeout=write_timeout)
+    if parity not in _PARITY_NAMES:
+        raise SourceError("parity must be one of N, E, O, M, S; found %r" % parity)
+    if parity != "N" and "://" not in port and is_pty(port):
+        # A pty has no parity (the kernel drops it on the first open and
+        # refuses it on the next): open 8N1 up front, the bytes are the same.
+        try:
+            return serial.Serial(port, **dict(kw, parity="N")), True
+        except serial.SerialException as e:
+            raise _serial_error(port, e) from None
+        except OSError as e:
+            raise _serial_error(port, e) from None
+    try:
+        if "://" in port:
+            return serial.serial_for_url(port, **kw), False
+        return serial.Serial(port, exclusive=True, **kw), False
+    except (termios.error, ValueError) as e:
+        if parity != "N" and is_pty(port):
+            # A pty has no parity: open it 8N1 (the bytes are the same).
+            s = serial.Serial(port, **dict(kw, parity="N"))
+            return s, True
+        raise SourceError("%s: cannot use %s: %s" % (port, settings_text(baudrate, parity, bytesize, stopbits), e))
+    except serial.SerialException as e:
+        cause = e.__context__ if isinstance(e.__context__, termios.error) else None
+        if cause is not None and parity != "N" and is_pty(port):
+            return serial.Serial(port, **dict(kw, parity="N")), True
+        raise _serial_error(port, e) from None
+    except OSError as e:
+        raise _serial_error(port, e) from None
+
+
+def open_serial(port, baudrate=DEFAULT_BAUDRATE, parity=DEFAULT_PARITY, bytesize=8, stopbits=1,
+                timeout=0.5, auto=False, probe_seconds=AUTO_PROBE_SECONDS, settings=AUTO_SETTINGS,
+                on_probe=None):
+    """Open a serial port as a Source.
+
+    ``baudrate``/``parity``/``bytesize``/``stopbits``: the line settings
+    (2400 8E1 by default; Kamstrup sends 8N1: ``parity="N"``).
+    ``auto=True``: try ``settings`` in turn, listening up to
+    ``probe_seconds`` on each, and keep the first on which a frame's HCS
+    and FCS verify; the bytes of that probe are not lost (the reader gets
+    them first). ``on_probe(baudrate, parity)`` is called before each try.
+
+    :raises SourceError: ``PortNotFound``, ``PermissionDenied``, or no
+        setting produced a frame (auto mode).
+    """
+    if not auto:
+        ser, ignored = _open_port(port, baudrate, parity, bytesize, stopbits, timeout)
+        src = SerialSource(ser, port, timeout)
+        src.parity_ignored = ignored
+        return src
+    from protocols.hdlc import HdlcFramer
+
+    tried = []
+    for baud, par in settings:
+        if on_probe is not None:
+            on_probe(baud, par)
+        try:
+            ser, ignored = _open_port(port, baud, par, 8, 1, timeout)
+        except SourceError as e:
+            if isinstance(e, (PortNotFound, PermissionDenied)):
+                raise
+            tried.append("%s (%s)" % (settings_text(baud, par), e.message))
+            continue
+        framer = HdlcFramer(max_frame=2049)
+        got = bytearray()
+        deadline = time.monotonic() + probe_seconds
+        src = SerialSource(ser, port, timeout)
+        src.parity_ignored = ignored
+        ok = False
+        try:
+            while time.monotonic() < deadline:
+                data = src.read()
+                if data:
+                    if len(got) < 65536:
+                        got += data
+                    if framer.feed(data):
+                        ok = True
+                        break
+        except SourceError:
+            src.close()
+            raise
+        if ok:
+            src._pending = bytes(got)
+            src.detected = (baud, par)
+            return src
+        src.close()
+        tried.append(settings_text(baud, par) + (" (%d bytes, no valid frame)" % len(got) if got else " (silent)"))
+    raise SourceError(
+        "%s: no valid frame at any setting; tried %s" % (port, ", ".join(tried)),
+        "check the wiring and that the grid company has opened the HAN port",
+    )
+
+
+# -- TCP ----------------------------------------------------------------------
+
+
+class SocketSource(Source):
+    """A connected stream socket (TCP, or one end of a socketpair)."""
+
+    def __init__(self, sock, name, timeout=0.5):
+        self.sock = sock
+        self.name = name
+        self.timeout = timeout
+        sock.settimeout(timeout)
+
+    def read(self, size=4096):
+        try:
+            data = self.sock.recv(size)
+        except socket.timeout:
+            return b""
+        except OSError as e:
+            raise SourceLost("%s: connection lost (%s)" % (self.name, e.strerror or e)) from None
+        if not data:
+            raise SourceLost("%s: the peer closed the connection" % self.name)
+        return data
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def parse_tcp_url(url):
+    """``tcp://host:port`` -> (host, port)."""
+    rest = url.split("://", 1)[1] if "://" in url else url
+    rest = rest.rstrip("/")
+    host, sep, port = rest.rpartition(":")
+    if not sep or not host:
+        raise SourceError("%s: expected tcp://HOST:PORT" % url)
+    host = host.strip("[]")
+    try:
+        p = int(port)
+        if not 0 < p < 65536:
+            raise ValueError
+    except ValueError:
+        raise SourceError("%s: %r is not a TCP port number" % (url, port)) from None
+    return host, p
+
+
+def open_tcp(host, port=None, timeout=0.5, connect_timeout=5.0):
+    """Connect to ``host:port`` (or a ``tcp://host:port`` URL) and return a Source."""
+    if port is None:
+        host, port = parse_tcp_url(host)
+    name = "tcp://%s:%d" % (host, port)
+    try:
+        sock = socket.create_connection((host, port), timeout=connect_timeout)
+    except ConnectionRefusedError:
+        raise ConnectionFailed(
+            "%s: connection refused" % name,
+            "is the server (ser2net, the dongle) running and listening on port %d?" % port,
+        ) from None
+    except socket.gaierror as e:
+        raise ConnectionFailed("%s: unknown host (%s)" % (name, e.strerror)) from None
+    except socket.timeout:
+        raise ConnectionFailed("%s: no answer within %.0f s" % (name, connect_timeout)) from None
+    except OSError as e:
+        raise ConnectionFailed("%s: %s" % (name, e.strerror or e)) from None
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    return SocketSource(sock, name, timeout)
+
+
+# -- files --------------------------------------------------------------------
+
+
+class FileSource(Source):
+    """Raw bytes from a binary file object."""
+
+    live = False
+
+    def __init__(self, f, name, own=True, chunk=65536):
+        self.f = f
+        self.name = name
+        self.own = own
+        self.chunk = chunk
+        self.position = 0  # input bytes consumed (for progress bars)
+        self.format = RAW
+
+    def _raw(self, size):
+        try:
+            data = self.f.read(size)
+        except OSError as e:
+            raise SourceError("%s: %s" % (self.name, e.strerror or e)) from None
+        self.position += len(data)
+        return data
+
+    def read(self, size=None):
+        data = self._raw(size or self.chunk)
+        return data if data else None
+
+    def close(self):
+        if self.own:
+            try:
+                self.f.close()
+            except OSError:
+                pass
+
+
+class HexFileSource(FileSource):
+    """Hex text (``#`` comments allowed) decoded as it is read."""
+
+    def __init__(self, f, name, own=True, chunk=65536, head=b""):
+        FileSource.__init__(self, f, name, own, chunk)
+        self.format = HEX
+        self.hex = HexDecoder()
+        self._head = head
+        self._done = False
+
+    def read(self, size=None):
+        from .hexinput import HexError
+
+        while not self._done:
+            if self._head:
+                text, self._head = self._head, b""
+            else:
+                text = self._raw(size or self.chunk)
+            try:
+                if not text:
+                    self._done = True
+                    data = self.hex.finish()
+                else:
+                    data = self.hex.feed(text)
+            except HexError as e:
+                raise SourceError("%s: bad hex: %s" % (self.name, e)) from None
+            if data:
+                return data
+        return None
+
+
+class RecordingSource(FileSource):
+    """The chunks of a recording, at the recorded pace (``speed``) or at once."""
+
+    def __init__(self, f, name, own=True, speed=None, head=b""):
+        FileSource.__init__(self, f, name, own)
+        self.format = RECORDING
+        from .recording import read_recording, replay
+
+        self._lines = _Lines(self, head)
+        self._it = replay(read_recording(self._lines), speed)
+
+    def read(self, size=None):
+        from .recording import RecordingError
+
+        try:
+            return next(self._it)
+        except StopIteration:
+            return None
+        except RecordingError as e:
+            raise SourceError("%s: bad recording: %s" % (self.name, e)) from None
+
+
+class _Lines:
+    """Line iterator over a FileSource that keeps ``position`` up to date."""
+
+    def __init__(self, src, head):
+        self.src = src
+        self.head = head
+
+    def __iter__(self):
+        buf = self.head
+        while True:
+            nl = buf.find(b"\n")
+            while nl < 0:
+                more = self.src._raw(65536)
+                if not more:
+                    if buf:
+                        yield buf
+                    return
+                buf += more
+                nl = buf.find(b"\n")
+            yield buf[: nl + 1]
+            buf = buf[nl + 1 :]
+
+
+def open_file(path, format="auto", speed=None):
+    """A file (or ``"-"``: standard input) as a Source.
+
+    ``format``: ``"auto"`` (sniffed from the first 4 KiB), ``"raw"``,
+    ``"hex"`` or ``"recording"``. ``speed``: for recordings, replay at
+    the recorded pace times ``speed``; None = as fast as possible.
+    """
+    if path == "-":
+        f = sys.stdin.buffer
+        name = "<stdin>"
+        own = False
+    else:
+        name = path
+        try:
+            f = open(path, "rb")
+        except FileNotFoundError:
+            raise PortNotFound("%s: no such file" % path) from None
+        except PermissionError:
+            raise PermissionDenied("%s: permission denied" % path) from None
+        except IsADirectoryError:
+            raise SourceError("%s: is a directory" % path) from None
+        except OSError as e:
+            raise SourceError("%s: %s" % (path, e.strerror or e)) from None
+        own = True
+    head = b""
+    if format == "auto":
+        try:
+            head = f.read(4096)
+        except OSError as e:
+            raise SourceError("%s: %s" % (name, e.strerror or e)) from None
+        format = sniff(head)
+    if format == RECORDING:
+        src = RecordingSource(f, name, own, speed, head)
+    elif format == HEX:
+        src = HexFileSource(f, name, own, head=head)
+    elif format == RAW:
+        src = FileSource(f, name, own)
+        if head:
+            src = _Prefixed(src, head)
+    else:
+        raise SourceError("unknown input format %r (auto, raw, hex, recording)" % format)
+    src.position = len(head)
+    return src
+
+
+class _Prefixed(FileSource):
+    def __init__(self, inner, head):
+        FileSource.__init__(self, inner.f, inner.name, inner.own, inner.chunk)
+        self._head = head
+
+    def read(self, size=None):
+        if self._head:
+            data, self._head = self._head, b""
+            return data
+        return FileSource.read(self, size)
+
+
+class IterSource(Source):
+    """Chunks from any iterable of bytes (tests, custom transports)."""
+
+    live = False
+
+    def __init__(self, chunks, name="<iter>"):
+        self._it = iter(chunks)
+        self.name = name
+
+    def read(self, size=4096):
+        try:
+            return next(self._it)
+        except StopIteration:
+            return None
+
+
+def open_source(spec, *, baudrate=DEFAULT_BAUDRATE, parity=DEFAULT_PARITY, auto=False,
+                timeout=0.5, format="auto", speed=None, **serial_kw):
+    """Open what ``spec`` names: ``tcp://host:port``, a pyserial URL, a serial
+    port, a file or ``-`` (standard input)."""
+    if not isinstance(spec, str):
+        raise SourceError("expected a port, URL or file name, found %r" % (spec,))
+    if spec.startswith("tcp://"):
+        return open_tcp(spec, timeout=timeout)
+    if "://" in spec:
+        return open_serial(spec, baudrate, parity, timeout=timeout, auto=auto, **serial_kw)
+    if spec == "-":
+        return open_file(spec, format, speed)
+    if os.path.isfile(spec):
+        return open_file(spec, format, speed)
+    if spec.startswith("/dev/") or spec.upper().startswith("COM") or os.path.exists(spec):
+        return open_serial(spec, baudrate, parity, timeout=timeout, auto=auto, **serial_kw)
+    if os.path.exists(os.path.dirname(spec) or "."):
+        raise PortNotFound("%s: no such file or serial port" % spec, _list_ports_hint())
+    raise PortNotFound("%s: no such file or serial port" % spec)
