@@ -130,6 +130,8 @@ def decode(buf, pos=0, max_depth=MAX_DEPTH, max_count=MAX_COUNT):
     :raises TooDeepError, TooManyError: past the limits;
     :raises FormatError: a bad length form or a string that does not decode.
     """
+    if type(buf) is not bytes:
+        buf = bytes(buf)  # slices of bytes are bytes: one copy here, none per value
     try:
         return _dec(buf, pos, len(buf), max_depth, max_count)
     except _StructError:
@@ -164,26 +166,49 @@ def _dec(buf, p, n, depth, max_count):
                 "%s of %d elements, only %d bytes left" % (tag_name(tag), cnt, n - p), p
             )
         d = depth - 1
-        if tag == STRUCTURE and cnt <= 3:
+        if tag == STRUCTURE and 2 <= cnt <= 3:
             # The shapes HAN lists are made of ({OBIS, value}, {OBIS, value,
-            # {scaler, unit}}, {scaler, unit}): build the tuple directly,
-            # without a temporary list (heap on the device).
+            # {scaler, unit}}, {scaler, unit}): the tuple is built directly,
+            # without a temporary list (heap on the device), and the usual
+            # leaves (an OBIS octet-string, a scaler-unit pair) are read in
+            # place rather than by a call per value (time on the host).
+            if buf[p] == OCTET_STRING and p + 8 <= n and buf[p + 1] == 6:
+                a = buf[p + 2 : p + 8]
+                p += 8
+            else:
+                a, p = _dec(buf, p, n, d, max_count)
+            b, p = _dec(buf, p, n, d, max_count)
             if cnt == 2:
-                a, p = _dec(buf, p, n, d, max_count)
-                b, p = _dec(buf, p, n, d, max_count)
                 return (a, b), p
-            if cnt == 3:
-                a, p = _dec(buf, p, n, d, max_count)
-                b, p = _dec(buf, p, n, d, max_count)
+            if (
+                p + 6 <= n
+                and buf[p] == STRUCTURE
+                and buf[p + 1] == 2
+                and buf[p + 2] == INTEGER
+                and buf[p + 4] == ENUM
+            ):
+                s = buf[p + 3]
+                c = (s - 256 if s > 127 else s, buf[p + 5])
+                p += 6
+            else:
                 c, p = _dec(buf, p, n, d, max_count)
-                return (a, b, c), p
+            return (a, b, c), p
+        if tag == STRUCTURE and cnt <= 1:
             if cnt == 1:
                 a, p = _dec(buf, p, n, d, max_count)
                 return (a,), p
             return (), p
         out = [None] * cnt  # one exact-size allocation, no regrowth
         for i in range(cnt):
-            out[i], p = _dec(buf, p, n, d, max_count)
+            t = buf[p] if p < n else -1
+            if t == DOUBLE_LONG_UNSIGNED:
+                out[i] = _unpack_from(">I", buf, p + 1)[0]
+                p += 5
+            elif t == OCTET_STRING and p + 8 <= n and buf[p + 1] == 6:
+                out[i] = buf[p + 2 : p + 8]
+                p += 8
+            else:
+                out[i], p = _dec(buf, p, n, d, max_count)
         if tag == STRUCTURE:
             return tuple(out), p
         return out, p
@@ -198,8 +223,8 @@ def _dec(buf, p, n, depth, max_count):
                 "%s of %d bytes, only %d left" % (tag_name(tag), ln, n - p), p
             )
         if tag == OCTET_STRING:
-            return bytes(buf[p:e]), e
-        return str(bytes(buf[p:e]), "utf-8"), e
+            return buf[p:e], e
+        return str(buf[p:e], "utf-8"), e
     f = _FIXED.get(tag)
     if f is not None:
         return _unpack_from(f[0], buf, p)[0], p + f[1]

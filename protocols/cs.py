@@ -27,7 +27,10 @@ Heap is the constraint here, so several constructs share one class:
 of another kind; ``IfThenElse``, ``If`` and ``LazyBound`` make ``Switch``
 instances; ``GreedyBytes`` is ``Bytes(None)``; ``PascalString`` is a
 ``Prefixed`` with an encoding. Integers are range-checked before
-``struct.pack`` because MicroPython's pack silently truncates.
+``struct.pack`` because MicroPython's pack silently truncates (floats are
+not: on MicroPython ``Float32b`` builds 1e300 as inf where construct raises
+FormatFieldError). Error classes other than ``ConstructError`` are created
+on first use (see ``_E``) to keep them off the heap until needed.
 """
 
 import struct
@@ -91,9 +94,12 @@ class Container(OrderedDict):
         s[n] = v
 
     def update(s, o):
-        # MicroPython's dict.update rejects dict subclasses: copy key by key.
-        for k in o:
-            s[k] = o[k]
+        # A dict or (key, value) pairs, as construct's. Written out because
+        # MicroPython's dict.update rejects dict subclasses.
+        if isinstance(o, dict):
+            o = o.items()
+        for k, v in o:
+            s[k] = v
 
     def __eq__(s, o):
         try:
@@ -361,9 +367,20 @@ class Bytes(Construct):
         return _read(st, st[2] - st[1] if n is None else _ev(n, ctx))
 
     def _build(s, obj, out, ctx):
-        d = bytes(obj) if type(obj) is bytearray else obj
         n = s.length
-        _write(out, d, len(d) if n is None else _ev(n, ctx))
+        if n is None:
+            d = bytes(obj) if type(obj) is bytearray else obj
+            n = len(d)
+        else:
+            n = _ev(n, ctx)
+            d = obj
+            if isinstance(obj, int):  # construct's integer2bytes, unsigned
+                if n < 1 or not 0 <= obj < 1 << (8 * n):
+                    raise ValueError("%r does not fit %s bytes" % (obj, n))
+                d = bytes([(obj >> (8 * i)) & 0xFF for i in range(n - 1, -1, -1)])
+            elif type(obj) is bytearray:
+                d = bytes(obj)
+        _write(out, d, n)
         return d
 
     def _sizeof(s, ctx):

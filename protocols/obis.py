@@ -103,6 +103,11 @@ _TABLE = """
 1.1.6.0 max_demand_import W Maximum demand, active import
 """
 
+# Codes remembered per cache: a meter sends at most ~35; the host, which
+# may decode a mixed corpus, keeps more.
+from ._compat import MICROPYTHON
+
+CACHE_SIZE = 48 if MICROPYTHON else 512
 _CACHE = {}
 
 
@@ -129,7 +134,7 @@ def lookup(code):
         r = _find("\n%d.%d.%d.%d " % (a, code[2], code[3], code[4]))
         if r is None:
             r = _find("\n%d.%d.%d.* " % (a, code[2], code[3]))
-    if len(_CACHE) >= 64:
+    if len(_CACHE) >= CACHE_SIZE:
         _CACHE.clear()  # bounded: a stream never sends more distinct codes
     _CACHE[key] = r
     return r
@@ -145,7 +150,7 @@ def info(code):
     reading of this register starts with; caching it keeps the per-frame
     work (and, on the device, the per-frame heap) to the value itself.
     """
-    key = bytes(code)
+    key = code if type(code) is bytes else bytes(code)
     r = _INFO.get(key)
     if r is None:
         from .reading import _jstr
@@ -155,7 +160,7 @@ def info(code):
         text = to_str(key)
         r = (text, name, hit[1] if hit else None,
              '{"obis": "%s", "name": %s, "value": ' % (text, _jstr(name)))
-        if len(_INFO) >= 64:
+        if len(_INFO) >= CACHE_SIZE:
             _INFO.clear()
         _INFO[key] = r
     return r

@@ -155,6 +155,19 @@ class Reading:
 
     def to_json(self):
         m = self.meter
+        regs = []
+        for r in self.registers:
+            pre = r.pre
+            if pre is None:
+                regs.append(r.json())
+                continue
+            raw = r.raw
+            if not r.scaler and type(raw) is int and raw is not True and raw is not False:
+                num = str(raw)
+            else:
+                num = _jnum(raw, r.scaler)
+            t = _TAILS.get(r.unit)
+            regs.append(pre + num + (t if t is not None else _unit_tail(r.unit)))
         parts = [
             '{"meter": {"manufacturer": ',
             _jstr(m.manufacturer),
@@ -167,7 +180,7 @@ class Reading:
             '}, "time": ',
             _jstr(self.time),
             ', "registers": [',
-            ", ".join([r.json() for r in self.registers]),
+            ", ".join(regs),
             "]}",
         ]
         return "".join(parts)
@@ -192,12 +205,29 @@ def _unit_tail(unit):
     return t
 
 
+_STRS = {}
+
+
 def _jstr(s):
-    """JSON text of a string (or null), escaped as json.dumps does (ASCII only)."""
+    """JSON text of a string (or null), escaped as json.dumps does (ASCII only).
+
+    Meter ids, types and list versions repeat in every frame: the last few
+    are remembered."""
     if s is None:
         return "null"
+    j = _STRS.get(s)
+    if j is not None:
+        return j
     if not isinstance(s, str):
         return _jnum(s, None)
+    j = _jstr_new(s)
+    if len(_STRS) >= 16:
+        _STRS.clear()
+    _STRS[s] = j
+    return j
+
+
+def _jstr_new(s):
     # Iterate the UTF-8 bytes: ints, no per-character string objects.
     for o in s.encode():
         if o < 0x20 or o > 0x7E or o == 34 or o == 92:

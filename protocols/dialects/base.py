@@ -13,6 +13,9 @@ from ..cosem import Date, DateTime, Time
 from ..errors import DecodeError
 from ..reading import Meter, Reading, Register
 
+_INFO = _obis._INFO  # the registry's per-code cache, read directly on the hot path
+_UNIT = _obis._UNIT_CACHE
+
 # Names of the registers that describe the meter rather than measure.
 _ID_NAMES = ("meter_id", "meter_number", "equipment_id", "logical_device_name")
 
@@ -57,13 +60,14 @@ def walk(body, emit):
         i += 1
         if v is None:
             continue
-        if type(v) is tuple and 2 <= len(v) <= 3 and is_obis(v[0]):
+        tv = type(v)
+        if tv is tuple and 2 <= len(v) <= 3 and type(v[0]) is bytes and len(v[0]) == 6:
             if len(v) == 3 and is_scaler_unit(v[2]):
                 su = v[2]
                 emit(v[0], v[1], su[0], su[1])
             else:
                 emit(v[0], v[1], None, None)
-        elif is_obis(v) and i < n and not is_obis(items[i]):
+        elif tv is bytes and len(v) == 6 and i < n and not is_obis(items[i]):
             val = items[i]
             i += 1
             if i < n and is_scaler_unit(items[i]):
@@ -127,14 +131,19 @@ def looks_like_time(v):
 
 def to_register(code, value, scaler, unit_enum, manufacturer=None, unit=None):
     """A Register for one entry; None for values that are not scalars (nested lists)."""
-    ostr, name, runit, pre = _obis.info(code)
+    inf = _INFO.get(code)
+    if inf is None:
+        inf = _obis.info(code)
     t = type(value)
     if t is int or t is float:
         if unit_enum is not None:
-            unit = _obis.unit_of(unit_enum)
+            unit = _UNIT.get(unit_enum)
+            if unit is None and unit_enum not in _UNIT:
+                unit = _obis.unit_of(unit_enum)
         elif unit is None:
-            unit = runit
-        return Register(ostr, name, value, scaler, unit, pre)
+            unit = inf[2]
+        return Register(inf[0], inf[1], value, scaler, unit, inf[3])
+    ostr, name, runit, pre = inf
     if t is bool:
         return Register(ostr, name, value, None, None, pre)
     if name == "clock" or looks_like_time(value):
