@@ -138,15 +138,16 @@ class DateTime:
         s = self.second or 0
         if s > 59:
             return None
-        txt = "%04d-%s-%sT%s:%s:%s" % (y, _2(mo), _2(d), _2(h), _2(mi), _2(s))
         if offset and self.deviation is not None:
             off = -self.deviation
             sign = "+"
             if off < 0:
                 sign = "-"
                 off = -off
-            txt += "%s%s:%s" % (sign, _2(off // 60), _2(off % 60))
-        return txt
+            return "%04d-%02d-%02dT%02d:%02d:%02d%s%02d:%02d" % (
+                y, mo, d, h, mi, s, sign, off // 60, off % 60
+            )
+        return "%04d-%02d-%02dT%02d:%02d:%02d" % (y, mo, d, h, mi, s)
 
     def __eq__(self, other):
         return isinstance(other, DateTime) and self.to_bytes() == other.to_bytes()
