@@ -117,6 +117,34 @@ def decode_frame(frame, decrypt=None):
     return decode_apdu(frame.apdu, decrypt)
 
 
+def _find_mbus(buf):
+    """Index of a wired M-Bus long-frame start ``68 L L 68``, or -1."""
+    i = buf.find(b"\x68")
+    while 0 <= i <= len(buf) - 4:
+        if buf[i + 3] == 0x68 and buf[i + 1] == buf[i + 2]:
+            return i
+        i = buf.find(b"\x68", i + 1)
+    return -1
+
+
+def _alpha(b):
+    return 0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A
+
+
+def _find_p1(buf):
+    """Index of a P1 telegram header ``/XXX5`` (FLAG id and a baud digit), or -1."""
+    i = buf.find(b"/")
+    while 0 <= i <= len(buf) - 5:
+        if _alpha(buf[i + 1]) and _alpha(buf[i + 2]) and _alpha(buf[i + 3]) and 0x30 <= buf[i + 4] <= 0x39:
+            return i
+        i = buf.find(b"/", i + 1)
+    return -1
+
+
+def _find_raw(buf):
+    return buf.find(b"\xdb\x08")
+
+
 # Stream protocols (Reader.protocol).
 HDLC = "hdlc"
 MBUS = "mbus"
@@ -256,11 +284,36 @@ class Reader:
         raise ValueError("protocol: expected auto, hdlc, mbus, p1 or apdu, found %r" % protocol)
 
     def _detect(self):
+        # The HDLC framer (the Nordic case) runs from the start; the others
+        # are created, and their modules imported, only once their
+        # signature shows up in the stream (see _sniff): a dongle on a
+        # Norwegian meter never pays the heap for M-Bus, P1 or GCM code.
         self.protocol = None
         self._pending = {}
-        self._framers = [(p, self._make(p)) for p in (HDLC, MBUS, P1, RAW)]
+        self._framers = [(HDLC, self._make(HDLC))]
         self.framer = self._framers[0][1]
         self._quiet = 0
+        self._tail = b""
+
+    def _sniff(self, data):
+        """Start the framer of every protocol whose signature is in ``data``
+        (or spans the previous chunk's end): ``68 L L 68``, ``/XXX5``, ``DB 08``."""
+        tail = self._tail
+        buf = tail + bytes(data) if tail else data
+        for proto, find in ((MBUS, _find_mbus), (P1, _find_p1), (RAW, _find_raw)):
+            started = False
+            for p, _ in self._framers:
+                if p == proto:
+                    started = True
+            if started:
+                continue
+            i = find(buf)
+            if i >= 0:
+                fr = self._make(proto)
+                self._framers.append((proto, fr))
+                if i < len(tail):
+                    fr.feed(tail[i:])  # the signature began in the last chunk
+        self._tail = bytes(buf[-5:]) if len(buf) >= 5 else bytes(buf)
 
     def _lock(self, protocol, framer):
         self.protocol = protocol
@@ -296,6 +349,7 @@ class Reader:
         out = []
         self.bytes_in += len(data)
         if self.protocol is None:
+            self._sniff(data)
             for proto, fr in self._framers:
                 msgs = fr.feed(data)
                 if msgs:
