@@ -10,8 +10,7 @@ structures, which is how a list without a version is recognised. The
 clock's deviation of 0 stands for Norwegian local time (digest 3.2).
 """
 
-from . import generic
-from .base import is_obis
+from .base import build, is_obis, is_scaler_unit, to_register
 
 
 def match(body):
@@ -24,4 +23,14 @@ def match(body):
 
 
 def decode(dn, hint=None):
-    return generic.decode(dn, hint, "Aidon")
+    # ``match`` checked the shape: every element is {OBIS, value[, {scaler, unit}]}.
+    regs = []
+    for el in dn.body:
+        if len(el) == 3 and is_scaler_unit(el[2]):
+            su = el[2]
+            r = to_register(el[0], el[1], su[0], su[1], "Aidon")
+        else:
+            r = to_register(el[0], el[1], None, None, "Aidon")
+        if r is not None:
+            regs.append(r)
+    return build(dn, regs, "Aidon", hint)
