@@ -177,7 +177,15 @@ def _dec(buf, p, n, depth, max_count):
                 p += 8
             else:
                 a, p = _dec(buf, p, n, d, max_count)
-            b, p = _dec(buf, p, n, d, max_count)
+            t = buf[p] if p < n else -1
+            if t == DOUBLE_LONG_UNSIGNED:
+                b = _unpack_from(">I", buf, p + 1)[0]
+                p += 5
+            elif t == LONG_UNSIGNED:
+                b = _unpack_from(">H", buf, p + 1)[0]
+                p += 3
+            else:
+                b, p = _dec(buf, p, n, d, max_count)
             if cnt == 2:
                 return (a, b), p
             if (
@@ -207,6 +215,9 @@ def _dec(buf, p, n, depth, max_count):
             elif t == OCTET_STRING and p + 8 <= n and buf[p + 1] == 6:
                 out[i] = buf[p + 2 : p + 8]
                 p += 8
+            elif t == LONG_UNSIGNED:
+                out[i] = _unpack_from(">H", buf, p + 1)[0]
+                p += 3
             else:
                 out[i], p = _dec(buf, p, n, d, max_count)
         if tag == STRUCTURE:

@@ -125,8 +125,9 @@ class Reading:
         }
 
     def write_json(self, write):
-        """Write the JSON text in pieces through ``write`` (e.g. a stream's
-        write): the device prints a reading without building the whole line."""
+        """Write the JSON text in pieces through ``write`` (a stream's write,
+        or a list's append): the device prints a reading without building
+        the whole line, and ``to_json`` joins the same pieces."""
         m = self.meter
         write('{"meter": {"manufacturer": ')
         write(_jstr(m.manufacturer))
@@ -139,50 +140,28 @@ class Reading:
         write('}, "time": ')
         write(_jstr(self.time))
         write(', "registers": [')
-        first = True
+        sep = False
         for r in self.registers:
-            if not first:
+            if sep:
                 write(", ")
-            first = False
+            sep = True
             pre = r.pre
             if pre is None:
                 write(r.json())
                 continue
             write(pre)
-            write(_jnum(r.raw, r.scaler))
-            write(_unit_tail(r.unit))
+            raw = r.raw
+            if not r.scaler and type(raw) is int:
+                write(str(raw))
+            else:
+                write(_jnum(raw, r.scaler))
+            t = _TAILS.get(r.unit)
+            write(t if t is not None else _unit_tail(r.unit))
         write("]}")
 
     def to_json(self):
-        m = self.meter
-        regs = []
-        for r in self.registers:
-            pre = r.pre
-            if pre is None:
-                regs.append(r.json())
-                continue
-            raw = r.raw
-            if not r.scaler and type(raw) is int and raw is not True and raw is not False:
-                num = str(raw)
-            else:
-                num = _jnum(raw, r.scaler)
-            t = _TAILS.get(r.unit)
-            regs.append(pre + num + (t if t is not None else _unit_tail(r.unit)))
-        parts = [
-            '{"meter": {"manufacturer": ',
-            _jstr(m.manufacturer),
-            ', "id": ',
-            _jstr(m.id),
-            ', "type": ',
-            _jstr(m.type),
-            ', "list_version": ',
-            _jstr(m.list_version),
-            '}, "time": ',
-            _jstr(self.time),
-            ', "registers": [',
-            ", ".join(regs),
-            "]}",
-        ]
+        parts = []
+        self.write_json(parts.append)
         return "".join(parts)
 
     def __eq__(self, other):

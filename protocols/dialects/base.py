@@ -129,19 +129,20 @@ def looks_like_time(v):
     return isinstance(v, DateTime)
 
 
-def to_register(code, value, scaler, unit_enum, manufacturer=None, unit=None):
+_MISS = object()
+
+
+def to_register(code, value, scaler, unit_enum, manufacturer=None):
     """A Register for one entry; None for values that are not scalars (nested lists)."""
-    inf = _INFO.get(code)
-    if inf is None:
-        inf = _obis.info(code)
+    inf = _INFO.get(code) or _obis.info(code)
     t = type(value)
     if t is int or t is float:
-        if unit_enum is not None:
-            unit = _UNIT.get(unit_enum)
-            if unit is None and unit_enum not in _UNIT:
-                unit = _obis.unit_of(unit_enum)
-        elif unit is None:
+        if unit_enum is None:
             unit = inf[2]
+        else:
+            unit = _UNIT.get(unit_enum, _MISS)
+            if unit is _MISS:
+                unit = _obis.unit_of(unit_enum)
         return Register(inf[0], inf[1], value, scaler, unit, inf[3])
     ostr, name, runit, pre = inf
     if t is bool:

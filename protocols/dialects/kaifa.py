@@ -94,7 +94,17 @@ def decode(dn, hint=None):
 
     if layout is not None:
         for i in range(len(body)):
-            emit(layout[i], body[i], None, None)
+            code = layout[i]
+            value = body[i]
+            if code[3] == 7:
+                c = code[2]
+                if three_wire and c == 52 and value == 0:
+                    continue  # UL2 of a 3-wire IT meter: not measured
+                r = to_register(code, value, _SCALERS.get(c), None, "Kaifa")
+            else:
+                r = to_register(code, value, None, None, "Kaifa")
+            if r is not None:
+                regs.append(r)
     else:
         walk(body, emit)
     return build(dn, regs, "Kaifa", hint)
