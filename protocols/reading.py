@@ -129,16 +129,22 @@ class Reading:
         or a list's append): the device prints a reading without building
         the whole line, and ``to_json`` joins the same pieces."""
         m = self.meter
-        write('{"meter": {"manufacturer": ')
-        write(_jstr(m.manufacturer))
-        write(', "id": ')
-        write(_jstr(m.id))
-        write(', "type": ')
-        write(_jstr(m.type))
-        write(', "list_version": ')
-        write(_jstr(m.list_version))
-        write('}, "time": ')
-        write(_jstr(self.time))
+        key = (m.manufacturer, m.id, m.type, m.list_version)
+        head = _HEADS.get(key)
+        if head is None:
+            # The meter part is the same in every reading of a meter's list.
+            head = '{"meter": {"manufacturer": %s, "id": %s, "type": %s, "list_version": %s}, "time": ' % (
+                _jstr(m.manufacturer),
+                _jstr(m.id),
+                _jstr(m.type),
+                _jstr(m.list_version),
+            )
+            if len(_HEADS) >= 8:
+                _HEADS.clear()
+            _HEADS[key] = head
+        write(head)
+        t = self.time
+        write("null" if t is None else _jstr_new(t))
         write(', "registers": [')
         sep = False
         for r in self.registers:
@@ -172,6 +178,7 @@ class Reading:
 
 
 _TAILS = {}
+_HEADS = {}
 
 
 def _unit_tail(unit):
