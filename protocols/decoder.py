@@ -241,12 +241,13 @@ class Reader:
     """
 
     def __init__(self, decrypt=None, on_reject=None, max_frame=1024, on_frame=None,
-                 protocol=AUTO, relock=8192, p1_std_offset=None):
+                 protocol=AUTO, relock=8192, p1_std_offset=None, keep_raw=False):
         self.decrypt = decrypt
         self.on_reject = on_reject
         self.on_frame = on_frame
         self.max_frame = max_frame
         self.relock = relock
+        self.keep_raw = keep_raw  # HDLC frames carry their bytes (Frame.raw)
         self.p1_std_offset = p1_std_offset
         self.decode_errors = 0
         self.readings = 0
@@ -272,7 +273,7 @@ class Reader:
     def _make(self, protocol):
         rej = self._rejector(protocol)
         if protocol == HDLC:
-            return HdlcFramer(max_frame=self.max_frame, on_reject=rej)
+            return HdlcFramer(max_frame=self.max_frame, on_reject=rej, keep_raw=self.keep_raw)
         if protocol == MBUS:
             from .mbus import MbusFramer
 
@@ -299,7 +300,8 @@ class Reader:
         """Start the framer of every protocol whose signature is in ``data``
         (or spans the previous chunk's end): ``68 L L 68``, ``/XXX5``, ``DB 08``."""
         tail = self._tail
-        buf = tail + bytes(data) if tail else data
+        # bytes: a memoryview has no find() on MicroPython (only while detecting)
+        buf = tail + bytes(data) if tail or type(data) is not bytes else data
         for proto, find in ((MBUS, _find_mbus), (P1, _find_p1), (RAW, _find_raw)):
             started = False
             for p, _ in self._framers:

@@ -234,7 +234,7 @@ class HdlcFramer:
     frame, e.g. to report it.
     """
 
-    def __init__(self, max_frame=1024, max_msdu=8192, on_reject=None, chunk=512):
+    def __init__(self, max_frame=1024, max_msdu=8192, on_reject=None, chunk=512, keep_raw=False):
         if max_frame > MAX_FRAME:
             max_frame = MAX_FRAME
         if max_frame < _MIN_LENGTH + 2:
@@ -242,6 +242,9 @@ class HdlcFramer:
         self.max_frame = max_frame
         self.max_msdu = max_msdu
         self.on_reject = on_reject
+        # keep_raw: give each Frame its bytes as received (``raw``), e.g. for
+        # a raw dump; off by default, it costs a copy per frame.
+        self.keep_raw = keep_raw
         self._chunk = chunk
         self._buf = bytearray(max_frame + chunk)
         self._mv = memoryview(self._buf)
@@ -424,6 +427,8 @@ class HdlcFramer:
                 self._fail(e)
                 p += 1
                 continue
+            if self.keep_raw:
+                f.raw = bytes(self._mv[p : end + 1])
             # Accepted: the closing flag may open the next frame.
             p = end
             self._flag = end

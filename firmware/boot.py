@@ -1,0 +1,5 @@
+# boot.py: runs first at every boot: count the boot for safe mode.
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+import safemode
+
+safemode.count()
