@@ -15,9 +15,10 @@ skipped by the walk. The Danish "DLMS push 1" list (65 elements) uses the
 same pair layout and scalers, with the meter number as an integer.
 """
 
-from .base import build, to_register, walk
+from .base import build, text, to_register, walk
 
 _VERSION = b"\x01\x01\x00\x02\x81\xff"
+_ONE_WH_VARIANTS = ("245", "240")  # Sweden, Switzerland: energy in 1 Wh
 
 
 def _is_version(v):
@@ -36,13 +37,24 @@ def match(body):
 
 def decode(dn, hint=None):
     body = dn.body
-    # CT meters (type prefix 685) send current in mA: find the type first.
+    # The meter type decides two implied scalers, so find it first:
+    # * CT meters (type prefix 685) send current in mA;
+    # * energy is in 10 Wh in Norway, in 1 Wh on Swedish and Swiss firmware
+    #   (digest 5.3; amsreader-firmware issue #239). The type's variant
+    #   digits tell them apart in every capture we have: "...BN243..."
+    #   Norway (and Finland, "AN243"), "BN245" Sweden (gh239-1/-2,
+    #   amshan's Swedish sample), "BN240" Switzerland (gh196-1), "BN143"
+    #   Denmark. Unknown variants keep the Norwegian 10 Wh.
     ct = False
+    energy = 1
     for i in range(len(body) - 1):
         c = body[i]
         if type(c) is bytes and len(c) == 6 and c[2:5] == b"\x60\x01\x01":
-            v = body[i + 1]
-            ct = (v[:3] == "685") if type(v) is str else (type(v) is bytes and v[:3] == b"685")
+            v = text(body[i + 1])
+            if type(v) is str:
+                ct = v[:3] == "685"
+                if v[9:12] in _ONE_WH_VARIANTS:
+                    energy = 0
     regs = []
 
     def emit(code, value, scaler, unit):
@@ -53,7 +65,7 @@ def decode(dn, hint=None):
         if scaler is None and type(value) is int:
             c, d = code[2], code[3]
             if d == 8:
-                scaler = 1
+                scaler = energy
             elif d == 7:
                 if c in (31, 51, 71):
                     scaler = -3 if ct else -2
