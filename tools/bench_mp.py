@@ -50,22 +50,34 @@ def heap(path):
     print("HEAP", base, after_import - base, after_decode - base, gc.mem_free())
 
 
+class _Sink:
+    """Where the dongle's JSON line goes (USB serial): the pieces are
+    written and dropped, as ``sys.stdout.write`` does on a board."""
+
+    def write(self, s):
+        pass
+
+
 def alloc(path):
+    """Bytes allocated per frame, UART bytes to JSON line: ``Reader.feed``
+    then ``Reading.write_json`` (what the firmware prints with)."""
     from protocols import decoder
+
+    write = _Sink().write
 
     for label, f in frames(path):
         reader = decoder.Reader()
         # Warm up: the dialect modules are imported on first use; what is
         # measured is the steady state of a running reader.
         for reading in reader.feed(f):
-            reading.to_json()
+            reading.write_json(write)
         reading = None
         gc.collect()
         gc.disable()
         a = gc.mem_alloc()
         n = 0
         for reading in reader.feed(f):
-            reading.to_json()
+            reading.write_json(write)
             n += 1
         b = gc.mem_alloc()
         gc.enable()
