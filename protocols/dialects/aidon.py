@@ -26,8 +26,8 @@ def decode(dn, hint=None):
     # ``match`` checked the shape: every element is {OBIS, value[, {scaler, unit}]}.
     regs = []
     for el in dn.body:
-        if len(el) == 3 and is_scaler_unit(el[2]):
-            su = el[2]
+        su = el[2] if len(el) == 3 else None
+        if su is not None and is_scaler_unit(su):
             r = to_register(el[0], el[1], su[0], su[1], "Aidon")
         else:
             r = to_register(el[0], el[1], None, None, "Aidon")

@@ -10,7 +10,6 @@ the entries into a Reading.
 
 from .. import obis as _obis
 from ..cosem import Date, DateTime, Time
-from ..errors import DecodeError
 from ..reading import Meter, Reading, Register
 
 _INFO = _obis._INFO  # the registry's per-code cache, read directly on the hot path
@@ -18,6 +17,7 @@ _UNIT = _obis._UNIT_CACHE
 
 # Names of the registers that describe the meter rather than measure.
 _ID_NAMES = ("meter_id", "meter_number", "equipment_id", "logical_device_name")
+_FACTS = {"list_version", "meter_type", "clock"} | set(_ID_NAMES)
 
 # FLAG ids of the vendors this reader names; any other meter keeps its
 # FLAG id as the manufacturer (docs/reading-schema.md).
@@ -178,8 +178,11 @@ def build(dn, registers, manufacturer, hint=None):
     """The Reading: meter facts from the registers, time from the header or clock."""
     lv = mid = mtype = None
     clock = None
+    facts = _FACTS
     for r in registers:
         nm = r.name
+        if nm not in facts:
+            continue  # a measurement (most registers): one set lookup
         if nm == "list_version":
             lv = r.raw
         elif nm in _ID_NAMES and mid is None:
@@ -196,8 +199,3 @@ def build(dn, registers, manufacturer, hint=None):
     if time is None:
         time = clock
     return Reading(Meter(manufacturer, mid, mtype, lv), time, registers)
-
-
-def require(cond, what, found):
-    if not cond:
-        raise DecodeError("%s: expected %s, found %s" % ("list", what, found))

@@ -15,7 +15,7 @@ skipped by the walk. The Danish "DLMS push 1" list (65 elements) uses the
 same pair layout and scalers, with the meter number as an integer.
 """
 
-from .base import build, text, to_register, walk
+from .base import build, text, to_register
 
 _VERSION = b"\x01\x01\x00\x02\x81\xff"
 _ONE_WH_VARIANTS = ("245", "240")  # Sweden, Switzerland: energy in 1 Wh
@@ -47,7 +47,8 @@ def decode(dn, hint=None):
     #   Denmark. Unknown variants keep the Norwegian 10 Wh.
     ct = False
     energy = 1
-    for i in range(len(body) - 1):
+    n = len(body)
+    for i in range(min(n - 1, 8)):  # the type is the second pair when sent
         c = body[i]
         if type(c) is bytes and len(c) == 6 and c[2:5] == b"\x60\x01\x01":
             v = text(body[i + 1])
@@ -56,26 +57,36 @@ def decode(dn, hint=None):
                 if v[9:12] in _ONE_WH_VARIANTS:
                     energy = 0
     regs = []
-
-    def emit(code, value, scaler, unit):
-        if code is None:
-            if not _is_version(value):
-                return
+    # Walk the pairs directly (no scaler-units on Kamstrup's wire): the
+    # version without OBIS, then OBIS, value, ...; nulls pad 1-phase lists.
+    i = 0
+    while i < n:
+        code = body[i]
+        i += 1
+        if type(code) is bytes and len(code) == 6 and i < n:
+            value = body[i]
+            if type(value) is bytes and len(value) == 6:
+                continue  # an OBIS code without a value: not a pair
+            i += 1
+        elif code is not None and _is_version(code):
+            value = code
             code = _VERSION
-        if scaler is None and type(value) is int:
+        else:
+            continue
+        scaler = None
+        if type(value) is int:
             c, d = code[2], code[3]
             if d == 8:
                 scaler = energy
             elif d == 7:
-                if c in (31, 51, 71):
+                if c == 31 or c == 51 or c == 71:
                     scaler = -3 if ct else -2
-                elif c in (32, 52, 72):
-                    scaler = -2 if value > 1000 else None
-                elif c in (13, 33, 53, 73):
+                elif c == 32 or c == 52 or c == 72:
+                    if value > 1000:
+                        scaler = -2
+                elif c == 13 or c == 33 or c == 53 or c == 73:
                     scaler = -2
-        r = to_register(code, value, scaler, unit, "Kamstrup")
+        r = to_register(code, value, scaler, None, "Kamstrup")
         if r is not None:
             regs.append(r)
-
-    walk(body, emit)
     return build(dn, regs, "Kamstrup", hint)
