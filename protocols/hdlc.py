@@ -18,6 +18,7 @@ buffer has a fixed capacity, allocated once: feeding never grows memory.
 
 from ._compat import const
 from .crc import crc16_x25
+from .framing import Framer
 from .errors import (
     FcsError,
     FormatError,
@@ -215,7 +216,7 @@ def build_frame(info, dest=b"\x41", src=b"\x08\x83", control=0x13, segmented=Fal
     return b"\x7e" + bytes(hdr) + b"\x7e"
 
 
-class HdlcFramer:
+class HdlcFramer(Framer):
     """Streaming HDLC framer: ``feed(chunk)`` returns the verified frames.
 
     * hunts for ``7E``; requires format type ``A``; checks the HCS as soon as
@@ -246,64 +247,27 @@ class HdlcFramer:
         # a raw dump; off by default, it costs a copy per frame.
         self.keep_raw = keep_raw
         self._chunk = chunk
-        self._buf = bytearray(max_frame + chunk)
-        self._mv = memoryview(self._buf)
-        self._n = 0  # bytes held
         self._flag = -1  # position of an accepted frame's closing flag, or -1
         self._seg = None  # reassembly buffer (bytearray) or None
         self._seg_count = 0
-        self.reset_counters()
+        self.segments = 0
+        self._init_buffer(max_frame + chunk)
+
+    COUNTERS = (
+        "accepted",
+        "hcs_errors",
+        "fcs_errors",
+        "length_errors",
+        "oversize",
+        "truncated",
+        "format_errors",
+        "discarded",
+    )
+    REJECTS = ("hcs_errors", "fcs_errors", "length_errors", "oversize", "truncated")
 
     def reset_counters(self):
-        self.accepted = 0
+        Framer.reset_counters(self)
         self.segments = 0
-        self.hcs_errors = 0
-        self.fcs_errors = 0
-        self.length_errors = 0
-        self.format_errors = 0
-        self.oversize = 0
-        self.truncated = 0
-        self.discarded = 0
-
-    @property
-    def rejected(self):
-        return (
-            self.hcs_errors
-            + self.fcs_errors
-            + self.length_errors
-            + self.oversize
-            + self.truncated
-        )
-
-    def counters(self):
-        """The counters as a list of (name, value) pairs, in a fixed order."""
-        return [
-            ("accepted", self.accepted),
-            ("hcs_errors", self.hcs_errors),
-            ("fcs_errors", self.fcs_errors),
-            ("length_errors", self.length_errors),
-            ("oversize", self.oversize),
-            ("truncated", self.truncated),
-            ("format_errors", self.format_errors),
-            ("discarded", self.discarded),
-        ]
-
-    def feed(self, data):
-        """Add bytes; return the list of frames completed by them."""
-        out = []
-        n = len(data)
-        i = 0
-        room = len(self._buf)
-        src = memoryview(data)
-        while i < n:
-            k = room - self._n
-            if k > n - i:
-                k = n - i
-            self._mv[self._n : self._n + k] = src[i : i + k]
-            self._n += k
-            i += k
-            self._scan(out)
-        return out
 
     def flush(self):
         """End of input: count and report a frame left incomplete; empty the buffer."""
@@ -329,18 +293,6 @@ class HdlcFramer:
         self._n = 0
         self._flag = -1
         self._seg = None
-
-    def _reject(self, err):
-        cb = self.on_reject
-        if cb is not None:
-            cb(err)
-
-    def _drop(self, p):
-        """Discard the bytes before ``p`` (compacting the buffer)."""
-        if p:
-            n = self._n
-            self._mv[0 : n - p] = self._mv[p:n]
-            self._n = n - p
 
     def _scan(self, out):
         buf = self._buf

@@ -17,6 +17,7 @@ counters. ``GbtAssembler`` reassembles DLMS general-block-transfer (E0)
 blocks (digest 2.7) whatever the transport.
 """
 
+from .framing import Framer
 from .errors import (
     ChecksumError,
     FormatError,
@@ -166,7 +167,7 @@ def reassemble(frames):
     raise TruncatedError("M-Bus segments: no final (FIN) segment", 0)
 
 
-class MbusFramer:
+class MbusFramer(Framer):
     """Streaming long-frame framer: ``feed(chunk)`` returns ``MbusMessage`` s.
 
     * hunts for ``68 L L 68``; checks the stop byte and the checksum;
@@ -184,57 +185,23 @@ class MbusFramer:
         self.max_frame = max_frame
         self.max_msdu = max_msdu
         self.on_reject = on_reject
-        self._buf = bytearray(max_frame + chunk)
-        self._mv = memoryview(self._buf)
-        self._n = 0
         self._seg = None
         self._expect = 0
         self._count = 0
-        self.reset_counters()
-
-    def reset_counters(self):
-        self.accepted = 0
         self.segments = 0
-        self.checksum_errors = 0
-        self.length_errors = 0
-        self.format_errors = 0
-        self.oversize = 0
-        self.truncated = 0
-        self.discarded = 0
+        self._init_buffer(max_frame + chunk)
 
-    @property
-    def rejected(self):
-        return (
-            self.checksum_errors + self.length_errors + self.format_errors + self.oversize + self.truncated
-        )
-
-    def counters(self):
-        return [
-            ("accepted", self.accepted),
-            ("segments", self.segments),
-            ("checksum_errors", self.checksum_errors),
-            ("length_errors", self.length_errors),
-            ("oversize", self.oversize),
-            ("truncated", self.truncated),
-            ("format_errors", self.format_errors),
-            ("discarded", self.discarded),
-        ]
-
-    def feed(self, data):
-        out = []
-        n = len(data)
-        i = 0
-        src = memoryview(data)
-        room = len(self._buf)
-        while i < n:
-            k = room - self._n
-            if k > n - i:
-                k = n - i
-            self._mv[self._n : self._n + k] = src[i : i + k]
-            self._n += k
-            i += k
-            self._scan(out)
-        return out
+    COUNTERS = (
+        "accepted",
+        "segments",
+        "checksum_errors",
+        "length_errors",
+        "oversize",
+        "truncated",
+        "format_errors",
+        "discarded",
+    )
+    REJECTS = ("checksum_errors", "length_errors", "format_errors", "oversize", "truncated")
 
     def flush(self):
         buf = self._buf
@@ -249,10 +216,6 @@ class MbusFramer:
         self.discarded += n
         self._n = 0
         self._seg = None
-
-    def _reject(self, err):
-        if self.on_reject is not None:
-            self.on_reject(err)
 
     def _fail(self, err):
         self.discarded += 1
@@ -302,9 +265,7 @@ class MbusFramer:
             if m is not None:
                 self.accepted += 1
                 out.append(m)
-        if p:
-            self._mv[0 : n - p] = self._mv[p:n]
-            self._n = n - p
+        self._drop(p)
 
     def _assemble(self, f):
         seg = f.segment

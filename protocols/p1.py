@@ -25,6 +25,7 @@ Device profile: 115200 8N1, inverted (DSMR 4/5, SE/FI H1, BE, LU); DSMR
 on garbage, with a bounded buffer and HdlcFramer-style counters.
 """
 
+from .framing import Framer
 from .crc import crc16_arc
 from .errors import ChecksumError, FormatError, OversizeError, TruncatedError
 from . import obis as _obis
@@ -351,7 +352,7 @@ def is_header(buf, p, n):
     return True
 
 
-class P1Framer:
+class P1Framer(Framer):
     """Streaming telegram framer: ``feed(chunk)`` returns verified telegrams (bytes).
 
     * hunts for a header ``/XXXZ`` (FLAG id: three letters);
@@ -372,53 +373,21 @@ class P1Framer:
         self.max_frame = max_frame
         self.on_reject = on_reject
         self.require_crc = require_crc
-        self._buf = bytearray(max_frame)
-        self._mv = memoryview(self._buf)
-        self._n = 0
         self._in = False  # a telegram starts at buf[0]
         self._j = 0  # next byte to check inside it
         self._bol = False  # buf[_j] is at the start of a line
-        self.reset_counters()
+        self._init_buffer(max_frame)
 
-    def reset_counters(self):
-        self.accepted = 0
-        self.checksum_errors = 0
-        self.format_errors = 0
-        self.oversize = 0
-        self.truncated = 0
-        self.discarded = 0
-        self.no_crc = 0
-
-    @property
-    def rejected(self):
-        return self.checksum_errors + self.format_errors + self.oversize + self.truncated
-
-    def counters(self):
-        return [
-            ("accepted", self.accepted),
-            ("checksum_errors", self.checksum_errors),
-            ("format_errors", self.format_errors),
-            ("oversize", self.oversize),
-            ("truncated", self.truncated),
-            ("discarded", self.discarded),
-            ("no_crc", self.no_crc),
-        ]
-
-    def feed(self, data):
-        out = []
-        n = len(data)
-        i = 0
-        src = memoryview(data)
-        room = len(self._buf)
-        while i < n:
-            k = room - self._n
-            if k > n - i:
-                k = n - i
-            self._mv[self._n : self._n + k] = src[i : i + k]
-            self._n += k
-            i += k
-            self._scan(out)
-        return out
+    COUNTERS = (
+        "accepted",
+        "checksum_errors",
+        "format_errors",
+        "oversize",
+        "truncated",
+        "discarded",
+        "no_crc",
+    )
+    REJECTS = ("checksum_errors", "format_errors", "oversize", "truncated")
 
     def flush(self):
         if self._in and self._n:
@@ -430,15 +399,9 @@ class P1Framer:
         self._n = 0
         self._in = False
 
-    def _reject(self, err):
-        if self.on_reject is not None:
-            self.on_reject(err)
-
     def _drop(self, p):
         if p:
-            n = self._n
-            self._mv[0 : n - p] = self._mv[p:n]
-            self._n = n - p
+            Framer._drop(self, p)
             if self._in:
                 self._j -= p
 
