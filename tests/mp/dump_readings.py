@@ -8,19 +8,6 @@ from protocols.decoder import decode_frame
 from protocols.errors import HanError
 
 
-def read_hex(path):
-    out = bytearray()
-    with open(path) as f:
-        for line in f:
-            i = line.find("#")
-            if i >= 0:
-                line = line[:i]
-            line = "".join(line.split())
-            if line:
-                out += bytes.fromhex(line)
-    return bytes(out)
-
-
 def main():
     base = mptest.captures_dir()
     for vendor in ("aidon", "kaifa", "kamstrup", "other", "malformed"):
@@ -32,7 +19,7 @@ def main():
             if not name.endswith(".hex"):
                 continue
             try:
-                text = decode_frame(read_hex(base + "/" + vendor + "/" + name)).to_json()
+                text = decode_frame(mptest.read_hex(vendor + "/" + name)).to_json()
             except HanError as e:
                 text = "error " + e.kind
             print(vendor + "/" + name + " " + text)

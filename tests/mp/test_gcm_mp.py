@@ -15,14 +15,7 @@ from protocols.gcm import GCM
 from protocols.security import make_decryptor, parse_key
 
 
-def read_hex(rel):
-    out = []
-    for line in str(mptest.read_data(rel), "utf-8").split("\n"):
-        k = line.find("#")
-        if k >= 0:
-            line = line[:k]
-        out.append(line.replace(" ", "").replace("\t", "").replace("\r", ""))
-    return bytes.fromhex("".join(out))
+read_hex = mptest.read_hex
 
 
 def load(rel):

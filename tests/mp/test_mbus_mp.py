@@ -10,14 +10,7 @@ from protocols.errors import HanError
 from protocols.security import make_decryptor
 
 
-def read_hex(rel):
-    out = []
-    for line in str(mptest.read_data(rel), "utf-8").split("\n"):
-        k = line.find("#")
-        if k >= 0:
-            line = line[:k]
-        out.append(line.replace(" ", "").replace("\t", "").replace("\r", ""))
-    return bytes.fromhex("".join(out))
+read_hex = mptest.read_hex
 
 
 NAMES = ("els-single-segment-kmswest.hex", "netznoe-kaifa-ma309m-sample.hex",

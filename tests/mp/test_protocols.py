@@ -24,18 +24,7 @@ from protocols.hdlc import HdlcFramer, build_frame, parse_frame
 H = bytes.fromhex
 
 
-def read_hex(rel):
-    """A .hex capture, line by line (hex, white space, '#' comments)."""
-    out = bytearray()
-    with open(mptest.data_path(rel)) as f:
-        for line in f:
-            i = line.find("#")
-            if i >= 0:
-                line = line[:i]
-            line = "".join(line.split())
-            if line:
-                out += H(line)
-    return bytes(out)
+read_hex = mptest.read_hex
 
 
 def load_expected(folder):
