@@ -139,6 +139,7 @@ class Dashboard:
         self.last_update = None
 
     def update(self, reading, counters=None):
+        t = self.clock()  # asked once per reading, whatever it holds
         self.readings += 1
         m = reading.meter
         if m.id or self.meter is None:
@@ -151,7 +152,7 @@ class Dashboard:
         p = reading.get("active_power_import")
         if p is not None:
             exp = reading.get("active_power_export") or 0
-            self.trend.add(self.clock(), p - exp)
+            self.trend.add(t, p - exp)
         if counters is not None:
             self.counters = counters
         self.last_update = time.monotonic()
@@ -341,6 +342,7 @@ def run_demo(console, kind="aidon", phases=3, duration=None, speed=1.0, history=
     ``history``: simulated seconds sent at once before real-time pacing, so
     the trend has something to show from the start. Returns (dashboard, reader).
     """
+    import collections
     import datetime
     import socket
     import threading
@@ -362,7 +364,13 @@ def run_demo(console, kind="aidon", phases=3, duration=None, speed=1.0, history=
     tx, rx = socket.socketpair()
     halt = threading.Event()
 
+    # The simulated time of each frame sent, in order: the history is sent
+    # at once, so the reading of a frame is drawn at the frame's own time,
+    # not at the time the reader gets to it.
+    stamps = collections.deque()
+
     def sink(data):
+        stamps.append(sim.current_time.timestamp())
         try:
             tx.sendall(data)
         except OSError:
@@ -380,7 +388,10 @@ def run_demo(console, kind="aidon", phases=3, duration=None, speed=1.0, history=
     thread = threading.Thread(target=produce, name="simulator", daemon=True)
     src = SocketSource(rx, "simulated %s meter" % sim.cfg["manufacturer"], timeout=0.2)
     reader = HanReader(src)
-    dash = Dashboard(title="hanreader demo", span=300.0, clock=lambda: sim.current_time.timestamp())
+    def frame_time():
+        return stamps.popleft() if stamps else sim.current_time.timestamp()
+
+    dash = Dashboard(title="hanreader demo", span=300.0, clock=frame_time)
     dash.source = "simulated %s %d-phase, %s" % (sim.cfg["manufacturer"], phases,
                                                  "real time" if speed == 1 else "%gx" % speed)
 
