@@ -29,6 +29,11 @@ def test_demo_headless_shows_live_values():
     assert "%.1f V" % u1 in last and "%.2f A" % i3 in last
     assert "Kaifa MA304H4" in last and "Per phase" in last and "Energy registers" in last
     assert re.search(r"[▁▂▃▄▅▆▇█]{10}", last)  # the trend chart has bars
+    # The pre-sent history is drawn at the frames' own times: the trend's
+    # samples span the two minutes sent, they are not piled on one instant.
+    times = [t for t, _ in dash.trend.points]
+    assert max(times) - min(times) >= 100
+    assert sum(1 for c in dash.trend.columns(60) if c is not None) >= 20
     # One summary line per reading, with live power.
     assert len(re.findall(r"^\d\d:\d\d:\d\d  P\+ ", text, re.M)) == dash.readings
 
