@@ -71,21 +71,19 @@ class DateTime:
         dev = (b[pos + 9] << 8) | b[pos + 10]
         if dev >= 0x8000:
             dev -= 0x10000
-
-        def u(v, none=0xFF):
-            return None if v == none else v
-
+        mo, d, wd, h, mi, se, hu = b[pos + 2 : pos + 9]
+        st = b[pos + 11]
         return cls(
             None if y == 0xFFFF else y,
-            u(b[pos + 2]),
-            u(b[pos + 3]),
-            u(b[pos + 5]),
-            u(b[pos + 6]),
-            u(b[pos + 7]),
-            u(b[pos + 8]),
+            None if mo == 0xFF else mo,
+            None if d == 0xFF else d,
+            None if h == 0xFF else h,
+            None if mi == 0xFF else mi,
+            None if se == 0xFF else se,
+            None if hu == 0xFF else hu,
             None if dev == _UNSPEC_DEVIATION else dev,
-            u(b[pos + 11]),
-            u(b[pos + 4]),
+            None if st == 0xFF else st,
+            None if wd == 0xFF else wd,
         )
 
     def to_bytes(self):
