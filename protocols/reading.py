@@ -157,8 +157,13 @@ class Reading:
                 continue
             write(pre)
             raw = r.raw
-            if not r.scaler and type(raw) is int:
+            tr = type(raw)
+            if not r.scaler and tr is int:
                 write(str(raw))
+            elif tr is str:
+                # Texts repeat (ids, versions) and are cached; clock values
+                # change every frame and would only push them out.
+                write(_jstr_new(raw) if r.name == "clock" else _jstr(raw))
             else:
                 write(_jnum(raw, r.scaler))
             t = _TAILS.get(r.unit)
