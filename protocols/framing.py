@@ -62,6 +62,17 @@ class Framer:
         if cb is not None:
             cb(err)
 
+    def _hunt(self, marker, p):
+        """Index of the next ``marker`` at or after ``p``, counting the bytes
+        skipped as discarded; -1 (everything counted) when there is none."""
+        n = self._n
+        q = self._buf.find(marker, p, n)
+        if q < 0:
+            self.discarded += n - p
+            return -1
+        self.discarded += q - p
+        return q
+
     def _drop(self, p):
         """Discard the first ``p`` bytes held, keeping the rest at the start."""
         if p:

@@ -226,12 +226,10 @@ class MbusFramer(Framer):
         n = self._n
         p = 0
         while True:
-            q = buf.find(b"\x68", p, n)
+            q = self._hunt(b"\x68", p)
             if q < 0:
-                self.discarded += n - p
                 p = n
                 break
-            self.discarded += q - p
             p = q
             if n - p < 4:
                 break

@@ -417,12 +417,10 @@ class P1Framer(Framer):
         p = 0
         while True:
             if not self._in:
-                q = buf.find(b"/", p, n)
+                q = self._hunt(b"/", p)
                 if q < 0:
-                    self.discarded += n - p
                     p = n
                     break
-                self.discarded += q - p
                 p = q
                 if n - p < 5:
                     if is_header(buf, p, n):
