@@ -197,6 +197,12 @@ class App:
     def emit(self, line):
         print(line)
 
+    def emit_reading(self, reading):
+        # Written in pieces: the JSON line is never built whole in the heap.
+        w = sys.stdout.write
+        reading.write_json(w)
+        w("\n")
+
     def event(self, name, pairs=()):
         self.emit(status.obj([("event", name)] + list(pairs)))
 
@@ -246,15 +252,13 @@ class App:
             total += n
             before = self._verified
             self._decoding = False
-            # bytes, not a memoryview: protocols.decoder.Reader._sniff calls
-            # .find() on the chunk, which MicroPython's memoryview lacks.
             readings = self.reader.feed(self._mv[:n])
             self._decoding = False
             det.bytes(n)
             if self._verified != before and det.frame(time.ticks_ms()):
                 self._locked(det.current)
             for r in readings:
-                self.emit(r.to_json())
+                self.emit_reading(r)
             readings = None
             if n < len(self._buf):
                 break
