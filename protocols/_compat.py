@@ -18,6 +18,6 @@ except AttributeError:  # pragma: no cover
     MICROPYTHON = False
 
 try:
-    from collections import OrderedDict  # noqa: F401
+    from collections import OrderedDict  # noqa: F401  (cs.Container keeps field order)
 except ImportError:  # pragma: no cover
     OrderedDict = dict

@@ -17,10 +17,6 @@ from .errors import FormatError, TruncatedError
 _UNSPEC_DEVIATION = const(-32768)
 
 
-def _2(v):
-    return ("0" if v < 10 else "") + str(v)
-
-
 class DateTime:
     """A COSEM date-time (12 bytes). Unspecified fields are None."""
 
@@ -172,7 +168,7 @@ class Date:
         m, d = self.raw[2], self.raw[3]
         if y == 0xFFFF or not (1 <= m <= 12) or not (1 <= d <= 31):
             return None
-        return "%04d-%s-%s" % (y, _2(m), _2(d))
+        return "%04d-%02d-%02d" % (y, m, d)
 
     def __eq__(self, other):
         return isinstance(other, Date) and self.raw == other.raw
@@ -198,7 +194,7 @@ class Time:
         h, m, s = self.raw[0], self.raw[1], self.raw[2]
         if h > 23 or m > 59:
             return None
-        return "%s:%s:%s" % (_2(h), _2(m), _2(0 if s == 0xFF else s))
+        return "%02d:%02d:%02d" % (h, m, 0 if s == 0xFF else s)
 
     def __eq__(self, other):
         return isinstance(other, Time) and self.raw == other.raw

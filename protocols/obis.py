@@ -166,11 +166,6 @@ def info(code):
     return r
 
 
-def name_of(code):
-    r = lookup(code)
-    return None if r is None else r[0]
-
-
 def to_str(code):
     """``A-B:C.D.E.F`` for a 6-byte OBIS code."""
     return "%d-%d:%d.%d.%d.%d" % (code[0], code[1], code[2], code[3], code[4], code[5])

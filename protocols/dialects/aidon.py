@@ -28,9 +28,9 @@ def decode(dn, hint=None):
     for el in dn.body:
         su = el[2] if len(el) == 3 else None
         if su is not None and is_scaler_unit(su):
-            r = to_register(el[0], el[1], su[0], su[1], "Aidon")
+            r = to_register(el[0], el[1], su[0], su[1], True)
         else:
-            r = to_register(el[0], el[1], None, None, "Aidon")
+            r = to_register(el[0], el[1], None, None, True)
         if r is not None:
             regs.append(r)
-    return build(dn, regs, "Aidon", hint)
+    return build(dn, regs, "Aidon", hint, zero_is_local=True)

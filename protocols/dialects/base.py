@@ -132,8 +132,11 @@ def looks_like_time(v):
 _MISS = object()
 
 
-def to_register(code, value, scaler, unit_enum, manufacturer=None):
-    """A Register for one entry; None for values that are not scalars (nested lists)."""
+def to_register(code, value, scaler, unit_enum, zero_is_local=False):
+    """A Register for one entry; None for values that are not scalars (nested lists).
+
+    ``zero_is_local``: the dialect's clock sends deviation 0 for local time
+    (see ``as_time``)."""
     inf = _INFO.get(code) or _obis.info(code)
     t = type(value)
     if t is int or t is float:
@@ -148,7 +151,7 @@ def to_register(code, value, scaler, unit_enum, manufacturer=None):
     if t is bool:
         return Register(ostr, name, value, None, None, pre)
     if name == "clock" or looks_like_time(value):
-        iso = as_time(value, manufacturer == "Aidon")
+        iso = as_time(value, zero_is_local)
         if iso is None and isinstance(value, DateTime):
             iso = value.to_bytes().hex().upper()
         if iso is not None:
@@ -174,7 +177,7 @@ def manufacturer_from(list_version, hint=None):
     return None
 
 
-def build(dn, registers, manufacturer, hint=None):
+def build(dn, registers, manufacturer, hint=None, zero_is_local=False):
     """The Reading: meter facts from the registers, time from the header or clock."""
     lv = mid = mtype = None
     clock = None
@@ -195,7 +198,7 @@ def build(dn, registers, manufacturer, hint=None):
         manufacturer = manufacturer_from(lv, hint)
     time = None
     if dn is not None and dn.datetime is not None:
-        time = as_time(dn.datetime, manufacturer == "Aidon")
+        time = as_time(dn.datetime, zero_is_local)
     if time is None:
         time = clock
     return Reading(Meter(manufacturer, mid, mtype, lv), time, registers)

@@ -17,7 +17,7 @@ def match(body):
     return True
 
 
-def decode(dn, hint=None, manufacturer=None):
+def decode(dn, hint=None):
     regs = []
     # A text without an OBIS code is the meter number only if it ends the
     # list, so it is held back one step.
@@ -33,13 +33,13 @@ def decode(dn, hint=None, manufacturer=None):
                 if is_text(value):
                     pending.append(value)
                 return
-        r = to_register(code, value, scaler, unit, manufacturer)
+        r = to_register(code, value, scaler, unit)
         if r is not None:
             regs.append(r)
 
     walk(dn.body, emit)
     if pending:
-        r = to_register(_METER_NUMBER, pending[0], None, None, manufacturer)
+        r = to_register(_METER_NUMBER, pending[0], None, None)
         if r is not None:
             regs.append(r)
-    return build(dn, regs, manufacturer, hint)
+    return build(dn, regs, None, hint)

@@ -88,7 +88,7 @@ def decode(dn, hint=None):
             scaler = _SCALERS.get(c)
         if three_wire and c == 52 and code[3] == 7 and value == 0:
             return  # UL2 of a 3-wire IT meter: not measured
-        r = to_register(code, value, scaler, unit, "Kaifa")
+        r = to_register(code, value, scaler, unit)
         if r is not None:
             regs.append(r)
 
@@ -100,9 +100,9 @@ def decode(dn, hint=None):
                 c = code[2]
                 if three_wire and c == 52 and value == 0:
                     continue  # UL2 of a 3-wire IT meter: not measured
-                r = to_register(code, value, _SCALERS.get(c), None, "Kaifa")
+                r = to_register(code, value, _SCALERS.get(c), None)
             else:
-                r = to_register(code, value, None, None, "Kaifa")
+                r = to_register(code, value, None, None)
             if r is not None:
                 regs.append(r)
     else:

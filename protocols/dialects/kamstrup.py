@@ -86,7 +86,7 @@ def decode(dn, hint=None):
                         scaler = -2
                 elif c == 13 or c == 33 or c == 53 or c == 73:
                     scaler = -2
-        r = to_register(code, value, scaler, None, "Kamstrup")
+        r = to_register(code, value, scaler, None)
         if r is not None:
             regs.append(r)
     return build(dn, regs, "Kamstrup", hint)
