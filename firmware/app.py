@@ -16,6 +16,13 @@ them (which resets the board, counted by safemode) can stop the app.
 Memory is bounded: the framer's buffer (max_frame + 512) and the 512-byte
 read buffer are allocated once; a reading lives only until its line is
 printed; the console line is capped at 512 bytes.
+
+Code that runs once or rarely is imported when needed and forgotten after
+(``_unload``): reading the config file (``config``), finding the board
+profile (``board``), the boot counter (``safemode``) and the commands
+(``commands``). On a board running the ``.mpy`` bundle (``tools/deploy``)
+and on the unix port, bytecode lives in the heap, so this keeps about
+12 KB free for the reader; a frozen image loses nothing by it.
 """
 
 import gc
@@ -30,10 +37,7 @@ except ImportError:  # pragma: no cover - MicroPython before 1.21
 
 import machine
 
-import board
-import config
 import detect
-import safemode
 import status
 from protocols.decoder import Reader
 
@@ -43,6 +47,25 @@ _POLL_MS = 20  # loop period when the UART is idle (2400 baud: 48 bytes)
 _MAX_LINE = 512  # longest command line
 _MAX_FRAME = 1024  # longest HDLC frame accepted (Swedish Aidon: 581)
 _FAULT_GAP_MS = 1000  # at most one fault line per second
+
+
+def _unload(*names):
+    """Forget modules whose work is done, so the GC can free their bytecode
+    (the caller must hold no reference to them or to their objects)."""
+    for n in names:
+        if n in sys.modules:
+            del sys.modules[n]
+
+
+def load_config():
+    """(settings dict, problems list) from the config file on flash."""
+    import config
+
+    c = config.Config.load()
+    out = c.values, c.problems
+    c = config = None
+    _unload("config")
+    return out
 
 
 class Console:
@@ -94,8 +117,16 @@ class Console:
 class App:
     def __init__(self, cfg=None):
         self.t0 = time.ticks_ms()
-        self.cfg = cfg if cfg is not None else config.Config.load()
+        # cfg: the settings dict (config.Config.values); loaded from flash if None.
+        self.problems = []
+        if cfg is None:
+            cfg, self.problems = load_config()
+        self.cfg = cfg
+        import safemode  # counted by boot.py; only the count is kept
+
         self.boots = safemode.boots()
+        safemode = None
+        _unload("safemode")
         self.faults = 0
         self.uart_bytes = 0
         self.uart = None
@@ -121,7 +152,13 @@ class App:
     # -- set-up -----------------------------------------------------------
 
     def _setup_board(self):
+        import board
+
         self.board, self.board_how = board.find(self.cfg["board"])
+        if self.board_how == "fallback":
+            self.board_problem = "no profile for %r: set {\"set\": {\"board\": NAME}}" % board.machine_name()
+        board = None
+        _unload("board")
         self.detector = self._new_detector()
         led = self.board.get("led")
         self.led = None
@@ -268,11 +305,18 @@ class App:
     def _locked(self, name):
         self.event("locked", [("serial", name)])
         if self.cfg["serial"] != name:
-            self.cfg.values["serial"] = name
+            self.cfg["serial"] = name
             try:
-                self.cfg.save()
+                self.save_config()
             except OSError as e:
                 self.fault("config", e)
+
+    def save_config(self):
+        import config
+
+        config.save(self.cfg)
+        config = None
+        _unload("config")
 
     def _step_detector(self, now):
         new = self.detector.poll(now)
@@ -285,74 +329,14 @@ class App:
     # -- commands -----------------------------------------------------------
 
     def command(self, line):
-        """Run one command line; print exactly one answer line."""
+        """Run one command line (commands.py); print exactly one answer line."""
+        import commands
+
         try:
-            self.emit(self._command(line))
-        except ValueError as e:
-            self.emit(status.obj([("error", str(e))]))
-
-    def _command(self, line):
-        if line is None:
-            raise ValueError("command too long: at most %d bytes per line" % _MAX_LINE)
-        try:
-            cmd = json.loads(line)
-        except ValueError:
-            # Never echo the line: it may hold a key.
-            raise ValueError('not JSON: send one JSON object per line, e.g. {"cmd": "help"}')
-        if type(cmd) is not dict or len(cmd) != 1:
-            raise ValueError('expected an object with one member: "set", "unset" or "cmd"')
-        for verb in cmd:
-            arg = cmd[verb]
-        if verb == "set":
-            changed = self.cfg.update(arg)
-            return self._changed("set", changed)
-        if verb == "unset":
-            changed = self.cfg.reset(arg)
-            return self._changed("unset", changed)
-        if verb == "cmd":
-            if arg == "status":
-                return status.status_line(self)
-            if arg == "config":
-                return status.obj([("config", status.Raw(self.cfg.public()))])
-            if arg == "detect":
-                new = self.detector.restart(time.ticks_ms())
-                self._try_open(new)
-                return status.obj([("ok", "detect"), ("serial", new)])
-            if arg == "reset":
-                self.emit(status.obj([("ok", "reset")]))
-                time.sleep_ms(100)
-                machine.reset()
-            if arg == "help":
-                return status.obj([("ok", "help"), ("commands", [
-                    '{"set": {"NAME": VALUE, ...}}', '{"unset": ["NAME", ...]}',
-                    '{"cmd": "status"}', '{"cmd": "config"}', '{"cmd": "detect"}',
-                    '{"cmd": "reset"}']), ("settings", list(config.KEYS))])
-            raise ValueError('cmd: expected "status", "config", "detect", "reset" or "help"')
-        raise ValueError('unknown command "%s": expected "set", "unset" or "cmd"' % str(verb)[:32])
-
-    def _changed(self, verb, changed):
-        if changed:
-            self.cfg.save()
-            self._apply(changed)
-        pairs = [("ok", verb), ("changed", changed)]
-        if "wdt_s" in changed:
-            pairs.append(("note", "wdt_s takes effect at the next boot"))
-        return status.obj(pairs)
-
-    def _apply(self, changed):
-        for k in ("board", "serial", "autodetect", "detect_order", "dwell_s",
-                  "redetect_s", "uart", "rx_pin", "tx_pin", "invert"):
-            if k in changed:
-                self._setup_board()
-                self._try_open(self.detector.current)
-                break
-        if "key" in changed or "auth_key" in changed:
-            self.reader.decrypt = self._decryptor()
-        if "raw" in changed:
-            # Frames keep their received bytes only while raw mode is on.
-            keep = bool(self.cfg["raw"])
-            self.reader.keep_raw = keep
-            self.reader.framer.keep_raw = keep
+            commands.run(self, line)
+        finally:
+            commands = None
+            _unload("commands", "config")
 
     # -- tasks ----------------------------------------------------------------
 
@@ -387,7 +371,11 @@ class App:
     def _housekeeping(self, now):
         if not self._stable and time.ticks_diff(now, self.t0) >= self.cfg["stable_s"] * 1000:
             self._stable = True
+            import safemode
+
             safemode.clear()
+            safemode = None
+            _unload("safemode")
 
     async def run(self):
         """The main loop; returns only by an exception (BaseException)."""
@@ -397,10 +385,11 @@ class App:
         except (AttributeError, ValueError):  # pragma: no cover
             pass
         self.emit(status.status_line(self))
-        for p in self.cfg.problems:
+        for p in self.problems:
             self.event("config", [("problem", p)])
+        self.problems = []
         if self.board_how == "fallback":
-            self.event("board", [("problem", "no profile for %r: set {\"set\": {\"board\": NAME}}" % board.machine_name())])
+            self.event("board", [("problem", self.board_problem)])
         self._try_open(self.detector.current)
         if self.cfg["wdt_s"]:
             self.wdt = machine.WDT(timeout=self.cfg["wdt_s"] * 1000)

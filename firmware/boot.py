@@ -3,3 +3,4 @@
 import safemode
 
 safemode.count()
+del safemode  # boot.py's names stay in __main__: keep no module alive

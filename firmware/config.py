@@ -232,6 +232,13 @@ class Config:
             return c
         return cls(data, path)
 
+    @classmethod
+    def of(cls, values, path=FILE):
+        """A Config over an existing settings dict (shared, not copied)."""
+        c = cls(None, path)
+        c.values = values
+        return c
+
     def __getitem__(self, name):
         return self.values[name]
 
@@ -270,18 +277,7 @@ class Config:
         return changed
 
     def save(self):
-        """Write the values that differ from the defaults, atomically."""
-        out = {}
-        for k in KEYS:
-            if self.values[k] != DEFAULTS[k]:
-                out[k] = self.values[k]
-        with open(_TMP, "w") as f:
-            json.dump(out, f)
-        try:
-            os.remove(self.path)
-        except OSError:
-            pass
-        os.rename(_TMP, self.path)
+        save(self.values, self.path)
 
     def public(self):
         """JSON text of every setting, in ``KEYS`` order, secrets masked."""
@@ -292,3 +288,18 @@ class Config:
                 v = MASK
             parts.append('"%s": %s' % (k, json.dumps(v)))
         return "{" + ", ".join(parts) + "}"
+
+
+def save(values, path=FILE):
+    """Write the values that differ from the defaults, atomically."""
+    out = {}
+    for k in KEYS:
+        if values[k] != DEFAULTS[k]:
+            out[k] = values[k]
+    with open(_TMP, "w") as f:
+        json.dump(out, f)
+    try:
+        os.remove(path)
+    except OSError:
+        pass
+    os.rename(_TMP, path)

@@ -8,6 +8,7 @@ import safemode
 if safemode.active():
     safemode.report()
 else:
+    del safemode  # the app keeps the boot count and forgets the module
     import app
 
     app.main()

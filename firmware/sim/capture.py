@@ -1,28 +1,114 @@
-# sim/capture.py: read a capture file: hex text with # comments, or raw bytes.
+# sim/capture.py: a capture file as the simulated meter's byte source.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""Captures are hex text (``#`` comments, any white space) or raw bytes.
+
+``Source`` reads a raw file in pieces, so the simulator holds none of a
+capture in the MicroPython heap: the heap the firmware is measured in
+(``-X heapsize``) is the firmware's own, whatever the capture's size.
+A hex capture is first converted, a line at a time, into a raw file
+(``to_raw``). ``load`` (the whole capture as bytes) is for the host.
+"""
+
+
+def _hexline(line):
+    i = line.find(b"#")
+    if i >= 0:
+        line = line[:i]
+    line = b"".join(line.split())
+    if len(line) % 2:
+        raise ValueError("odd number of hex digits")
+    return bytes.fromhex(line.decode())
+
+
+def _is_text(head):
+    for b in head:
+        if not (32 <= b < 127 or b in (9, 10, 13)):
+            return False
+    return True
+
+
+def to_raw(path, fmt, out):
+    """Path of a raw file with the capture's bytes: ``path`` itself for a
+    raw capture, else ``out``, written from the hex text a line at a time.
+
+    ``fmt``: "hex", "raw" or "auto" (hex if the file is text that parses).
+    :raises OSError: unreadable file; ValueError: ``fmt="hex"`` and not hex.
+    """
+    if fmt == "raw":
+        return path
+    with open(path, "rb") as f:
+        head = f.read(512)
+        if fmt == "auto" and not _is_text(head):
+            return path
+        f.seek(0)
+        try:
+            with open(out, "wb") as o:
+                while True:
+                    line = f.readline()
+                    if not line:
+                        break
+                    o.write(_hexline(line))
+        except (ValueError, UnicodeError) as e:
+            if fmt == "hex":
+                raise ValueError("%s: not hex text (%s)" % (path, e))
+            return path
+    return out
+
+
+class Source:
+    """A raw capture file, read where asked: ``read_at(pos, buf)`` for the
+    UART, ``src[i]`` and ``len(src)`` for the bit-level wire model."""
+
+    def __init__(self, path):
+        self.f = open(path, "rb")
+        self.size = self.f.seek(0, 2)
+        self._win = bytearray(64)
+        self._mv = memoryview(self._win)
+        self._at = 0
+        self._have = 0
+
+    def __len__(self):
+        return self.size
+
+    def __getitem__(self, i):
+        k = i - self._at
+        if k < 0 or k >= self._have:
+            if i < 0 or i >= self.size:
+                raise IndexError("capture index out of range")
+            self._at = i
+            self.f.seek(i)
+            self._have = self.f.readinto(self._win)
+            k = 0
+        return self._win[k]
+
+    def read_at(self, pos, buf, mv=None):
+        """Copy the bytes from ``pos`` into ``buf`` (``mv``: a memoryview of
+        it, to read a short tail without allocating); return the count."""
+        n = self.size - pos
+        if n <= 0:
+            return 0
+        self.f.seek(pos)
+        if n >= len(buf):
+            return self.f.readinto(buf)
+        return self.f.readinto((mv or memoryview(buf))[:n])
+
+    def close(self):
+        self.f.close()
+
+
+def open_capture(path, fmt="auto", scratch=None):
+    """A ``Source`` over the capture at ``path`` (hex converted into ``scratch``)."""
+    return Source(to_raw(path, fmt, scratch or path + ".bin"))
 
 
 def load(path, fmt="auto"):
-    """The capture's bytes. ``fmt``: "hex", "raw" or "auto" (hex if it parses).
-
-    :raises OSError: unreadable file; ValueError: ``fmt="hex"`` and not hex.
-    """
+    """The capture's bytes (host side: the tests compare against them)."""
     with open(path, "rb") as f:
         data = f.read()
-    if fmt == "raw":
+    if fmt == "raw" or (fmt == "auto" and not _is_text(data[:512])):
         return data
     try:
-        out = bytearray()
-        for line in data.decode().split("\n"):
-            i = line.find("#")
-            if i >= 0:
-                line = line[:i]
-            line = "".join(line.split())
-            if line:
-                if len(line) % 2:
-                    raise ValueError("odd number of hex digits")
-                out += bytes.fromhex(line)
-        return bytes(out)
+        return b"".join(_hexline(ln) for ln in data.split(b"\n"))
     except (ValueError, UnicodeError) as e:
         if fmt == "hex":
             raise ValueError("%s: not hex text (%s)" % (path, e))

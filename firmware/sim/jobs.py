@@ -30,7 +30,7 @@ def _mkdir(p):
 
 async def run_all(jobs):
     from sim import fakemachine as fm
-    from sim.capture import load
+    from sim.capture import open_capture
 
     sys.modules["machine"] = fm
     root = jobs["flash"]
@@ -58,7 +58,7 @@ async def run_all(jobs):
         fm.meter = m
         m.data = None
         gc.collect()
-        m.data = load(job["capture"], job.get("format", "auto"))
+        m.data = open_capture(job["capture"], job.get("format", "auto"), flash + ".capture")
         m.setting = job.get("meter") or cfg.get("serial") or "2400-8E1"
         m.passes = job.get("passes", 1)
         m.linger_ms = jobs.get("linger_ms", 20)

@@ -19,7 +19,7 @@ import sys
 
 def main(path, flash):
     from sim import fakemachine as fm
-    from sim.capture import load
+    from sim.capture import open_capture
 
     sys.modules["machine"] = fm
     try:
@@ -30,7 +30,7 @@ def main(path, flash):
     with open("hanreader.json", "w") as f:
         json.dump({"status_s": 0, "wdt_s": 0}, f)
     m = fm.meter
-    m.data = load(path)
+    m.data = open_capture(path, "auto", flash + ".capture")
     m.passes = 1 << 30
     gc.collect()
     base = gc.mem_alloc()
