@@ -263,6 +263,32 @@ def test_10000_frames_without_heap_growth(tmp_path):
     assert min(heap[-4:]) - max(heap[1:5]) <= 256, heap
 
 
+@pytest.mark.parametrize("commands", [False, True])
+def test_boot_and_command_code_is_not_kept_in_the_heap(tmp_path, commands):
+    # On a board running the .mpy bundle (and on the unix port) bytecode
+    # lives in the heap: what runs once (config file, board profile, boot
+    # counter) or rarely (commands, saving the config) is imported when
+    # needed and forgotten. A Norwegian HDLC stream never loads the P1,
+    # M-Bus or GCM code. Without commands the serial setting is preset, so
+    # nothing but boot touches the config.
+    stdin = b'{"cmd": "status"}\n{"set": {"raw": true}}\n' if commands else b""
+    r = replay(SAMPLE, "--flash", tmp_path, "--passes", "2", "--stats", "--linger-ms", "300",
+               "--set", '{"serial": "2400-8E1"}', stdin=stdin)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    assert ('{"ok": "set", "changed": ["raw"]}' in lines) == commands
+    assert any(ln.startswith('{"raw": "7ea0d2') for ln in lines) == commands
+    assert len(readings(lines)) == 2
+    sim = [json.loads(ln)["sim"] for ln in r.stderr.decode().splitlines() if ln.startswith('{"sim"')][-1]
+    mods = set(sim["modules"])
+    assert {"app", "detect", "status", "protocols.decoder", "protocols.hdlc",
+            "protocols.dialects.aidon"} <= mods, mods
+    left = mods & {"config", "board", "safemode", "commands", "protocols.p1", "protocols.mbus",
+                   "protocols.gcm", "protocols.security", "protocols.cs", "protocols.declarations",
+                   "protocols.dialects.kaifa", "protocols.dialects.kamstrup"}
+    assert left == set(), left
+
+
 def test_config_commands_persist_refuse_and_never_echo_secrets(tmp_path):
     cmds = [
         {"set": {"raw": True, "status_s": 30, "key": SECRET.lower(), "auth_key": SECRET2}},

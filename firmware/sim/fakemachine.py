@@ -232,10 +232,13 @@ class Meter:
         return n
 
     def stats(self):
+        # modules: what is resident at the end (the app unloads boot-only code).
+        mods = [n for n in sys.modules if not n.startswith("sim")]
+        mods.sort()
         return ('{"sim": {"meter": "%s", "passes": %d, "opens": %s, "wrong_bytes": %d, '
-                '"boot_heap": %s, "heap": %s, "alloc": %s}}'
+                '"boot_heap": %s, "heap": %s, "alloc": %s, "modules": %s}}'
                 % (self.setting, self.done, _jlist(self.opens), self.wrong_bytes,
-                   self.boot_heap, self.heap, self.alloc))
+                   self.boot_heap, self.heap, self.alloc, _jlist(mods)))
 
     def finish(self, why, code):
         gc.enable()
