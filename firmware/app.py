@@ -47,6 +47,7 @@ _POLL_MS = 20  # loop period when the UART is idle (2400 baud: 48 bytes)
 _MAX_LINE = 512  # longest command line
 _MAX_FRAME = 1024  # longest HDLC frame accepted (Swedish Aidon: 581)
 _FAULT_GAP_MS = 1000  # at most one fault line per second
+_OOM_RESET = 8  # loop passes in a row ending in MemoryError (after a collect) before a reset
 
 
 def _unload(*names):
@@ -134,6 +135,7 @@ class App:
         self.led = None
         self.decrypt_state = "off"
         self._last_fault = None
+        self._oom = 0  # loop passes in a row that ended in MemoryError
         self._stable = False
         self._decoding = False
         self._verified = 0  # messages that passed their checksum
@@ -377,6 +379,16 @@ class App:
             safemode = None
             _unload("safemode")
 
+    def _out_of_memory(self):
+        # One MemoryError can be a burst; the same failure pass after pass,
+        # each after a full collect, is a fragmented or exhausted heap that
+        # only a reset cures (counted by safemode, like any crash).
+        self._oom += 1
+        if self._oom >= _OOM_RESET:
+            self.emit('{"event": "reset", "why": "out of memory in %d loop passes in a row"}' % self._oom)
+            time.sleep_ms(100)
+            machine.reset()
+
     async def run(self):
         """The main loop; returns only by an exception (BaseException)."""
         gc.collect()
@@ -405,9 +417,11 @@ class App:
                     now = time.ticks_ms()
                     self._step_detector(now)
                     self._housekeeping(now)
+                    self._oom = 0
                 except MemoryError as e:
                     gc.collect()
                     self.fault("loop", e)
+                    self._out_of_memory()
                 except Exception as e:
                     self.fault("loop", e)
                 if self.wdt is not None:

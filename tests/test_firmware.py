@@ -452,3 +452,31 @@ def test_deploy_dry_run_builds_a_bundle(tmp_path):
     assert (b / "protocols" / "decoder.mpy").is_file() and (b / "boards" / "pico.json").is_file()
     assert json.loads((b / "hanreader.json").read_text()) == {"board": "pico"}
     assert not (b / "sim").exists()
+
+
+@pytest.mark.parametrize("mode", ["once", "always"])
+def test_an_exhausted_heap_resets_the_board_and_a_passing_one_does_not(tmp_path, mode):
+    # A MemoryError in the loop is reported and the loop goes on; the same
+    # failure in 8 passes in a row (each after a collect) means a fragmented
+    # or exhausted heap, and the app resets the board (counted by safemode)
+    # instead of spinning for ever.
+    need("unix")
+    b = bundle.build(sim=True)
+    res = mpvm.run("unix", REPO / "tests" / "mp" / "fw_oom.py",
+                   [str(tmp_path / "flash"), str(SAMPLE), mode], libs=[(str(b), "/lib")],
+                   heap=UNIX_HEAP, timeout=60)
+    assert res.returncode == 0, res.stderr.decode(errors="replace")[-2000:]
+    lines = res.stdout.decode().splitlines()
+    faults = [json.loads(ln) for ln in lines if ln.startswith('{"event": "fault"')]
+    assert faults[0] == {"event": "fault", "where": "loop",
+                         "error": "MemoryError: memory allocation failed, allocating 576 bytes"}
+    end = json.loads(lines[-1])
+    if mode == "always":
+        assert lines[-2] == '{"event": "reset", "why": "out of memory in 8 loop passes in a row"}'
+        assert end == {"exit": 0, "calls": 8}
+        assert "machine.reset()" in res.stderr.decode()
+        assert readings(lines) == []
+    else:
+        assert not any('"reset"' in ln for ln in lines)
+        assert readings(lines) == host_lines(capture.load(str(SAMPLE))) * 3
+        assert end["exit"] == 0 and end["calls"] > 1  # the loop went on
