@@ -33,7 +33,7 @@ CAPTURES = REPO / "tests" / "captures"
 BOARDS = REPO / "hardware" / "boards"
 REPLAY = REPO / "tools" / "firmware-replay"
 SAMPLE = FW / "sim" / "samples" / "aidon-list2.hex"
-UNIX_HEAP = "320k"
+UNIX_HEAP = "256k"
 
 sys.path.insert(0, str(FW / "sim"))
 sys.path.insert(0, str(FW))
