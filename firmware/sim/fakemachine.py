@@ -249,6 +249,27 @@ class Meter:
         raise SystemExit(code)
 
 
+def install(flash, config_text, capture, passes=1):
+    """A fresh board for a test or probe script: this module as ``machine``,
+    ``flash`` as the filesystem (made, entered) with ``hanreader.json`` =
+    ``config_text``, and the meter pushing ``capture`` ``passes`` times."""
+    import os
+
+    from sim.capture import open_capture
+
+    sys.modules["machine"] = sys.modules[__name__]
+    try:
+        os.mkdir(flash)
+    except OSError:
+        pass
+    os.chdir(flash)
+    with open("hanreader.json", "w") as f:
+        f.write(config_text)
+    meter.data = open_capture(capture, "auto", flash + ".capture")
+    meter.passes = passes
+    return meter
+
+
 def _jlist(items):
     return "[" + ", ".join(['"%s"' % s for s in items]) + "]"
 

@@ -12,26 +12,13 @@ window spanning asyncio sleeps cannot be measured there.) Prints one line
 """
 
 import gc
-import json
-import os
 import sys
 
 
 def main(path, flash):
-    from sim import fakemachine as fm
-    from sim.capture import open_capture
+    from sim import fakemachine
 
-    sys.modules["machine"] = fm
-    try:
-        os.mkdir(flash)
-    except OSError:
-        pass
-    os.chdir(flash)
-    with open("hanreader.json", "w") as f:
-        json.dump({"status_s": 0, "wdt_s": 0}, f)
-    m = fm.meter
-    m.data = open_capture(path, "auto", flash + ".capture")
-    m.passes = 1 << 30
+    fakemachine.install(flash, '{"status_s": 0, "wdt_s": 0}', path, passes=1 << 30)
     gc.collect()
     base = gc.mem_alloc()
     import app

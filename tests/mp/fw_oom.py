@@ -1,27 +1,15 @@
 # tests/mp/fw_oom.py: the app resets the board when the heap stays exhausted.
-# Run by tests/test_firmware.py on the unix port and the webassembly VM with
+# Run by tests/test_firmware.py on the unix port with
 # the firmware bundle on the path: micropython fw_oom.py FLASHDIR CAPTURE MODE
 # MODE "always": every UART pass raises MemoryError; "once": only the first.
-import os
 import sys
 
 import asyncio
 
-from sim import fakemachine as fm
-from sim.capture import open_capture
+from sim import fakemachine
 
 flash, capture, mode = sys.argv[1], sys.argv[2], sys.argv[3]
-sys.modules["machine"] = fm
-try:
-    os.mkdir(flash)
-except OSError:
-    pass
-os.chdir(flash)
-with open("hanreader.json", "w") as f:
-    f.write('{"status_s": 0, "wdt_s": 0, "board": "pico"}')
-m = fm.meter
-m.data = open_capture(capture, "auto", flash + ".capture")
-m.passes = 3
+m = fakemachine.install(flash, '{"status_s": 0, "wdt_s": 0, "board": "pico"}', capture, passes=3)
 m.linger_ms = 50
 
 import app  # noqa: E402
