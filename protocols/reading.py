@@ -146,28 +146,32 @@ class Reading:
         t = self.time
         write("null" if t is None else _jstr_new(t))
         write(', "registers": [')
-        sep = False
-        for r in self.registers:
-            if sep:
-                write(", ")
-            sep = True
+        regs = self.registers
+        left = len(regs)
+        for r in regs:
+            left -= 1
             pre = r.pre
             if pre is None:
                 write(r.json())
+                if left:
+                    write(", ")
                 continue
             write(pre)
             raw = r.raw
             tr = type(raw)
-            if not r.scaler and tr is int:
-                write(str(raw))
+            if tr is int:  # most registers: the number itself, or scaled
+                s = r.scaler
+                write(str(raw) if not s else _jint(raw, s))
             elif tr is str:
                 # Texts repeat (ids, versions) and are cached; clock values
                 # change every frame and would only push them out.
                 write(_jstr_new(raw) if r.name == "clock" else _jstr(raw))
             else:
                 write(_jnum(raw, r.scaler))
-            t = _TAILS.get(r.unit)
-            write(t if t is not None else _unit_tail(r.unit))
+            # The unit and the end of the object, with the separator when
+            # another register follows (one piece, not two).
+            t = (_SEP_TAILS if left else _TAILS).get(r.unit)
+            write(t if t is not None else _unit_tail(r.unit, left))
         write("]}")
 
     def to_json(self):
@@ -183,16 +187,19 @@ class Reading:
 
 
 _TAILS = {}
+_SEP_TAILS = {}
 _HEADS = {}
 
 
-def _unit_tail(unit):
-    """``, "unit": "W"}``: the end of a register's JSON, cached per unit."""
-    t = _TAILS.get(unit)
+def _unit_tail(unit, sep=False):
+    """``, "unit": "W"}`` (``sep``: followed by ``, ``): the end of a
+    register's JSON, cached per unit."""
+    cache = _SEP_TAILS if sep else _TAILS
+    t = cache.get(unit)
     if t is None:
-        t = ', "unit": ' + _jstr(unit) + "}"
-        if len(_TAILS) < 32:
-            _TAILS[unit] = t
+        t = ', "unit": ' + _jstr(unit) + ("}, " if sep else "}")
+        if len(cache) < 32:
+            cache[unit] = t
     return t
 
 
@@ -218,12 +225,24 @@ def _jstr(s):
     return j
 
 
+if hasattr("", "isascii") and hasattr("", "isprintable"):  # CPython: the checks run in C
+
+    def _plain(s):
+        """True if ``s`` is all printable ASCII without ``"`` or ``\\``."""
+        return s.isascii() and s.isprintable() and '"' not in s and "\\" not in s
+
+else:  # MicroPython has neither method
+
+    def _plain(s):
+        # Iterate the UTF-8 bytes: ints, no per-character string objects.
+        for o in s.encode():
+            if o < 0x20 or o > 0x7E or o == 34 or o == 92:
+                return False
+        return True
+
+
 def _jstr_new(s):
-    # Iterate the UTF-8 bytes: ints, no per-character string objects.
-    for o in s.encode():
-        if o < 0x20 or o > 0x7E or o == 34 or o == 92:
-            break
-    else:
+    if _plain(s):
         return '"%s"' % s
     out = ['"']
     for ch in s:
@@ -257,6 +276,9 @@ def _jnum(raw, scaler):
     scaler >= 0 prints as an integer, a negative one as a decimal with at
     least one fractional digit (``250.0``, ``9.3``, ``7.087``).
     """
+    t = type(raw)
+    if t is int:
+        return _jint(raw, scaler) if scaler else str(raw)
     if raw is None:
         return "null"
     if raw is True:
@@ -273,12 +295,20 @@ def _jnum(raw, scaler):
         return repr(raw)
     if not scaler:
         return str(raw)
+    return _jint(raw, scaler)
+
+
+def _jint(raw, scaler):
+    """JSON text of the integer ``raw`` × 10^``scaler`` (scaler not 0)."""
     if scaler > 0:
         return str(raw * 10**scaler)
-    d = -scaler
-    neg = raw < 0
-    a = -raw if neg else raw
-    q = 10**d
+    sign = ""
+    if raw < 0:
+        sign = "-"
+        raw = -raw
+    if scaler == -1:  # the commonest (0.1 V, 0.1 A): one digit, no zeros to strip
+        return "%s%d.%d" % (sign, raw // 10, raw % 10)
+    q = 10 ** -scaler
     # str(q + remainder) zero-pads the fraction: q = 1000, 87 -> "1087"[1:] = "087".
-    frac = str(q + a % q)[1:].rstrip("0") or "0"
-    return "%s%d.%s" % ("-" if neg else "", a // q, frac)
+    frac = str(q + raw % q)[1:].rstrip("0") or "0"
+    return "%s%d.%s" % (sign, raw // q, frac)
