@@ -139,9 +139,12 @@ class Reading:
                 _jstr(m.type),
                 _jstr(m.list_version),
             )
-            if len(_HEADS) >= 8:
-                _HEADS.clear()
-            _HEADS[key] = head
+            # Cached only when made of texts: 0, 0.0 and False are equal as
+            # keys but print differently.
+            if _texts(key):
+                if len(_HEADS) >= 8:
+                    _HEADS.clear()
+                _HEADS[key] = head
         write(head)
         t = self.time
         write("null" if t is None else _jstr_new(t))
@@ -189,6 +192,14 @@ class Reading:
 _TAILS = {}
 _SEP_TAILS = {}
 _HEADS = {}
+
+
+def _texts(values):
+    """True if every value is a str or None."""
+    for v in values:
+        if v is not None and type(v) is not str:
+            return False
+    return True
 
 
 def _unit_tail(unit, sep=False):
