@@ -15,6 +15,14 @@ precision floats on ESP32) and the host print byte-identical lines. The
 spacing follows ``json.dumps``' defaults.
 """
 
+from ._compat import MICROPYTHON
+
+# Meter heads and texts remembered: a dongle reads one meter, so a few do;
+# the host may decode a stream mixing many meters, so it keeps more (as
+# obis.CACHE_SIZE does).
+_HEADS_MAX = 8 if MICROPYTHON else 256
+_STRS_MAX = 16 if MICROPYTHON else 512
+
 
 class Meter:
     __slots__ = ("manufacturer", "id", "type", "list_version")
@@ -142,7 +150,7 @@ class Reading:
             # Cached only when made of texts: 0, 0.0 and False are equal as
             # keys but print differently.
             if _texts(key):
-                if len(_HEADS) >= 8:
+                if len(_HEADS) >= _HEADS_MAX:
                     _HEADS.clear()
                 _HEADS[key] = head
         write(head)
@@ -230,7 +238,7 @@ def _jstr(s):
     if not isinstance(s, str):
         return _jnum(s, None)
     j = _jstr_new(s)
-    if len(_STRS) >= 16:
+    if len(_STRS) >= _STRS_MAX:
         _STRS.clear()
     _STRS[s] = j
     return j
