@@ -310,7 +310,9 @@ class App:
             self.cfg["serial"] = name
             try:
                 self.save_config()
-            except OSError as e:
+            except (OSError, MemoryError) as e:
+                # Not saved (flash, or no heap to load config.py): the
+                # setting is still in use, and this chunk's readings go out.
                 self.fault("config", e)
 
     def save_config(self):
