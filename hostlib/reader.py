@@ -33,59 +33,6 @@ from .sources import SourceError, SourceLost
 FORMATS = ("auto", "hdlc", "mbus", "p1", "apdu", "dongle")
 _PRE_LOCK_KEEP = 64
 
-
-class _CoreReader(_CoreReader):
-    """``protocols.Reader`` that does not lose the rejects seen before it locks.
-
-    While detecting the protocol the core keeps quiet about every framer's
-    rejects (each framer sees the other protocols' traffic). A file holding
-    only broken frames never locks, and its rejects would vanish; here they
-    are kept per framer (bounded) and released when that framer's protocol
-    locks, or at ``flush()`` when nothing locked (HDLC's first).
-    """
-
-    def _make(self, protocol):
-        fr = super()._make(protocol)
-        fr.on_reject = lambda err, p=protocol, f=fr: self._framer_reject_of(p, err, f)
-        return fr
-
-    def _framer_reject_of(self, protocol, err, framer=None):
-        # Where in the input: exact when fed in slices that fit the framer's
-        # spare room (hanreader decode feeds 256 bytes at a time).
-        held = getattr(framer, "_n", None)
-        off = getattr(err, "offset", None)
-        if held is not None and off is not None:
-            try:
-                err.stream_offset = self.bytes_in - held + off
-            except AttributeError:
-                pass
-        if self.protocol is not None:
-            if self.protocol == protocol and self.on_reject is not None:
-                self.on_reject(err)
-            return
-        pre = self.__dict__.setdefault("_pre", {})
-        lst = pre.setdefault(protocol, [])
-        if len(lst) < _PRE_LOCK_KEEP:
-            lst.append(err)
-
-    def _lock(self, protocol, framer):
-        super()._lock(protocol, framer)
-        pre = self.__dict__.pop("_pre", None) or {}
-        for err in pre.get(protocol, ()):
-            if self.on_reject is not None:
-                self.on_reject(err)
-
-    def flush(self):
-        super().flush()
-        pre = self.__dict__.pop("_pre", None) or {}
-        if self.protocol is None and self.on_reject is not None:
-            for proto in ("hdlc", "mbus", "p1", "apdu"):
-                if pre.get(proto):
-                    for err in pre[proto]:
-                        self.on_reject(err)
-                    break
-
-
 _REJECT_COUNTERS = ("hcs_errors", "fcs_errors", "checksum_errors", "length_errors", "oversize",
                     "truncated", "format_errors", "decode_errors")
 
@@ -113,8 +60,10 @@ class HanReader:
         self.on_status = on_status
         self.format = format
         proto = format if format not in ("auto", "dongle") else "auto"
+        # Rejects seen before the protocol locks: up to 64 per framer are
+        # held and reported at the lock, or at flush() if nothing locked.
         self.core = _CoreReader(decrypt=decrypt, on_reject=self._reject, max_frame=max_frame,
-                                on_frame=on_frame, protocol=proto)
+                                on_frame=on_frame, protocol=proto, pending=_PRE_LOCK_KEEP)
         self.dongle = DongleParser() if format in ("dongle", "auto") else None
         self.rejects = deque(maxlen=keep_rejects)  # the last rejected frames' errors
         self.bytes_in = 0

@@ -238,10 +238,17 @@ class Reader:
     are dropped. A locked stream that yields nothing for ``relock`` bytes
     goes back to detection (the meter or the port setting changed).
     ``status()`` gives the condition for a status line.
+
+    Rejects made while detecting are held, ``pending`` per framer, and
+    reported once that framer's protocol locks; if nothing has locked by
+    ``flush()``, the first protocol's (HDLC first) are reported then, so a
+    stream of nothing but broken frames still says why. Every reject
+    carries ``stream_offset``, its position in the whole stream, when the
+    framer knows where in its buffer the fault was.
     """
 
     def __init__(self, decrypt=None, on_reject=None, max_frame=1024, on_frame=None,
-                 protocol=AUTO, relock=8192, p1_std_offset=None, keep_raw=False):
+                 protocol=AUTO, relock=8192, p1_std_offset=None, keep_raw=False, pending=8):
         self.decrypt = decrypt
         self.on_reject = on_reject
         self.on_frame = on_frame
@@ -249,6 +256,7 @@ class Reader:
         self.relock = relock
         self.keep_raw = keep_raw  # HDLC frames carry their bytes (Frame.raw)
         self.p1_std_offset = p1_std_offset
+        self.pending = pending
         self.decode_errors = 0
         self.readings = 0
         self.encrypted = 0
@@ -271,18 +279,21 @@ class Reader:
     # -- framers -------------------------------------------------------------
 
     def _make(self, protocol):
-        rej = self._rejector(protocol)
+        rej, box = self._rejector(protocol)
         if protocol == HDLC:
-            return HdlcFramer(max_frame=self.max_frame, on_reject=rej, keep_raw=self.keep_raw)
-        if protocol == MBUS:
+            fr = HdlcFramer(max_frame=self.max_frame, on_reject=rej, keep_raw=self.keep_raw)
+        elif protocol == MBUS:
             from .mbus import MbusFramer
 
-            return MbusFramer(on_reject=rej)
-        if protocol == P1:
-            return _p1().P1Framer(on_reject=rej)
-        if protocol == RAW:
-            return ApduFramer(on_reject=rej)
-        raise ValueError("protocol: expected auto, hdlc, mbus, p1 or apdu, found %r" % protocol)
+            fr = MbusFramer(on_reject=rej)
+        elif protocol == P1:
+            fr = _p1().P1Framer(on_reject=rej)
+        elif protocol == RAW:
+            fr = ApduFramer(on_reject=rej)
+        else:
+            raise ValueError("protocol: expected auto, hdlc, mbus, p1 or apdu, found %r" % protocol)
+        box.append(fr)
+        return fr
 
     def _detect(self):
         # The HDLC framer (the Nordic case) runs from the start; the others
@@ -332,18 +343,25 @@ class Reader:
         # Before the protocol is known every framer sees every byte, so most
         # of their complaints are about each other's traffic: keep them (a
         # few) and report only the winner's, once it is known.
+        box = []  # the framer, once made (it is made after its callback)
+
         def rej(err):
+            off = err.offset
+            held = getattr(box[0], "_n", None) if box else None
+            if off is not None and held is not None:
+                # Exact when fed in slices that fit the framer's spare room.
+                err.stream_offset = self.bytes_in - held + off
             if self.protocol is not None:
-                if self.on_reject is not None:
+                if self.protocol == protocol and self.on_reject is not None:
                     self.on_reject(err)
                 return
             lst = self._pending.get(protocol)
             if lst is None:
                 lst = self._pending[protocol] = []
-            if len(lst) < 8:
+            if len(lst) < self.pending:
                 lst.append(err)
 
-        return rej
+        return rej, box
 
     # -- stream ----------------------------------------------------------------
 
@@ -420,6 +438,17 @@ class Reader:
             fr.flush()
         if self._gbt is not None:
             self._gbt.reset()
+        pending = self._pending
+        if self.protocol is None and pending:
+            # Nothing locked: report the first protocol's rejects (HDLC's
+            # first), so a stream of broken frames does not pass in silence.
+            self._pending = {}
+            for proto in (HDLC, MBUS, P1, RAW):
+                if pending.get(proto):
+                    if self.on_reject is not None:
+                        for e in pending[proto]:
+                            self.on_reject(e)
+                    break
 
     # -- reporting -------------------------------------------------------------
 

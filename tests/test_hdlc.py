@@ -211,3 +211,38 @@ def test_broken_segment_sequence_is_abandoned():
     got = fr.feed(first + bytes(second) + AIDON)
     assert [f.info for f in got] == [apdu]
     assert fr.fcs_errors == 1
+
+
+def _broken_stream():
+    """Three real frames, the second with its FCS broken, after 5 bytes of noise."""
+    name, frame, _ = plain_cases()[0]
+    bad = bytearray(frame)
+    bad[-2] ^= 0xFF  # FCS low byte
+    return b"\x00\x11\x22\x33\x44" + frame + bytes(bad) + frame, len(frame)
+
+
+def test_reader_holds_rejects_until_the_lock_with_stream_offsets():
+    from protocols.decoder import Reader
+
+    data, n = _broken_stream()
+    got = []
+    r = Reader(on_reject=got.append)
+    # The noise and the good frame: the HDLC framer locks, nothing rejected.
+    assert len(r.feed(data[: 5 + n])) == 1 and r.protocol == "hdlc"
+    assert len(r.feed(data[5 + n :])) == 1
+    assert [(e.kind, e.stream_offset) for e in got] == [("fcs", 5 + n)]
+
+
+def test_reader_reports_held_rejects_at_flush_when_nothing_locked():
+    from protocols.decoder import Reader
+
+    data, n = _broken_stream()
+    bad_only = data[5 + n : 5 + 2 * n]  # just the broken frame, four times
+    got = []
+    r = Reader(on_reject=got.append, pending=3)
+    assert r.feed(bad_only * 4) == [] and r.protocol is None
+    assert got == []  # held while the protocol is unknown
+    r.flush()
+    assert [(e.kind, e.stream_offset) for e in got] == [("fcs", 0), ("fcs", n), ("fcs", 2 * n)]
+    r.flush()
+    assert len(got) == 3  # reported once
