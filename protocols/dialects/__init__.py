@@ -5,7 +5,9 @@
 Detection looks only at the content (list version, shape, item count): no
 configuration. Each dialect module has a ``match(body)``; the checks are
 cheap and the modules are imported on first use, so a dongle that only
-ever sees one vendor keeps only that vendor's code in its heap.
+ever sees one vendor keeps only that vendor's code in its heap. A
+dialect's ``decode`` may still decline (return None) when the body turns
+out not to be its shape; the next candidate is then asked.
 ``generic`` accepts everything, so an unknown meter never raises just
 because it is unknown.
 """
@@ -71,5 +73,7 @@ def decode_notification(dn, hint=None):
     for name in _candidates(body):
         m = _module(name)
         if m.match(body):
-            return m.decode(dn, hint)
+            r = m.decode(dn, hint)
+            if r is not None:
+                return r
     return _module("generic").decode(dn, hint)  # pragma: no cover

@@ -10,27 +10,35 @@ structures, which is how a list without a version is recognised. The
 clock's deviation of 0 stands for Norwegian local time (digest 3.2).
 """
 
-from .base import build, is_obis, is_scaler_unit, to_register
+from .base import build, is_scaler_unit, to_register
 
 
 def match(body):
-    if type(body) is not list or not body:
-        return False
-    for el in body:
-        if type(el) is not tuple or len(el) not in (2, 3) or not is_obis(el[0]):
-            return False
-    return True
+    # A first look; ``decode`` checks every element as it goes.
+    return type(body) is list and len(body) > 0
 
 
 def decode(dn, hint=None):
-    # ``match`` checked the shape: every element is {OBIS, value[, {scaler, unit}]}.
+    """The Reading, or None if an element is not {OBIS, value[, {scaler,
+    unit}]} (not an Aidon list: the next dialect is asked)."""
     regs = []
     for el in dn.body:
-        su = el[2] if len(el) == 3 else None
-        if su is not None and is_scaler_unit(su):
-            r = to_register(el[0], el[1], su[0], su[1], True)
+        if type(el) is not tuple:
+            return None
+        k = len(el)
+        if k == 3:
+            code, value, su = el
+        elif k == 2:
+            code, value = el
+            su = None
         else:
-            r = to_register(el[0], el[1], None, None, True)
+            return None
+        if type(code) is not bytes or len(code) != 6:
+            return None
+        scaler = unit = None
+        if su is not None and is_scaler_unit(su):
+            scaler, unit = su
+        r = to_register(code, value, scaler, unit, True)
         if r is not None:
             regs.append(r)
     return build(dn, regs, "Aidon", hint, zero_is_local=True)

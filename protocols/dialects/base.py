@@ -29,14 +29,10 @@ def is_obis(v):
 
 
 def is_scaler_unit(v):
-    return (
-        type(v) is tuple
-        and len(v) == 2
-        and type(v[0]) is int
-        and type(v[1]) is int
-        and -128 <= v[0] <= 127
-        and 0 <= v[1] <= 255
-    )
+    if type(v) is not tuple or len(v) != 2:
+        return False
+    s, u = v
+    return type(s) is int and type(u) is int and -128 <= s <= 127 and 0 <= u <= 255
 
 
 def walk(body, emit):
@@ -80,15 +76,38 @@ def walk(body, emit):
             emit(None, v, None, None)
 
 
+if hasattr(b"", "isascii"):  # CPython: the checks run in C
+
+    def ascii_text(b):
+        """The bytes ``b`` as a str if all are printable ASCII (0x20-0x7E), else None."""
+        if b.isascii():
+            s = b.decode()
+            if s.isprintable():
+                return s
+        return None
+
+    def is_printable(b):
+        return ascii_text(b) is not None
+
+else:  # MicroPython: a loop over the ints (nothing allocated to test)
+
+    def is_printable(b):
+        for o in b:
+            if o < 0x20 or o > 0x7E:
+                return False
+        return True
+
+    def ascii_text(b):
+        return str(bytes(b), "ascii") if is_printable(b) else None
+
+
 def text(v):
     """A string value: bytes as ASCII text when printable, else hex."""
     if type(v) is str:
         return v
     if type(v) in (bytes, bytearray):
-        for b in v:
-            if b < 0x20 or b > 0x7E:
-                return v.hex().upper()
-        return str(bytes(v), "ascii")
+        s = ascii_text(v)
+        return s if s is not None else v.hex().upper()
     return v
 
 
@@ -111,21 +130,13 @@ def is_text(v):
     """A str, or bytes that are all printable ASCII."""
     if type(v) is str:
         return True
-    if type(v) is bytes and v:
-        for b in v:
-            if b < 0x20 or b > 0x7E:
-                return False
-        return True
-    return False
+    return type(v) is bytes and len(v) > 0 and is_printable(v)
 
 
 def looks_like_time(v):
     if type(v) in (bytes, bytearray) and len(v) == 12:
         # A 12-character printable string (a meter number) is text, not a time.
-        for b in v:
-            if b < 0x20 or b > 0x7E:
-                return DateTime.from_bytes(v).is_plausible()
-        return False
+        return not is_printable(v) and DateTime.from_bytes(v).is_plausible()
     return isinstance(v, DateTime)
 
 
@@ -148,6 +159,8 @@ def to_register(code, value, scaler, unit_enum, zero_is_local=False):
                 unit = _obis.unit_of(unit_enum)
         return Register(inf[0], inf[1], value, scaler, unit, inf[3])
     ostr, name, runit, pre = inf
+    if t is str:  # a text as sent (a clock sent as text stays text)
+        return Register(ostr, name, value, None, None, pre)
     if t is bool:
         return Register(ostr, name, value, None, None, pre)
     if name == "clock" or looks_like_time(value):

@@ -79,19 +79,6 @@ def decode(dn, hint=None):
                 t = text(body[i + 1])
     three_wire = type(t) is str and ("H3" in t or "T3" in t)
     regs = []
-
-    def emit(code, value, scaler, unit):
-        if code is None:
-            return
-        c = code[2]
-        if scaler is None and code[3] == 7:
-            scaler = _SCALERS.get(c)
-        if three_wire and c == 52 and code[3] == 7 and value == 0:
-            return  # UL2 of a 3-wire IT meter: not measured
-        r = to_register(code, value, scaler, unit)
-        if r is not None:
-            regs.append(r)
-
     if layout is not None:
         for i in range(len(body)):
             code = layout[i]
@@ -105,6 +92,20 @@ def decode(dn, hint=None):
                 r = to_register(code, value, None, None)
             if r is not None:
                 regs.append(r)
-    else:
-        walk(body, emit)
+        return build(dn, regs, "Kaifa", hint)
+
+    # The OBIS-coded list (a closure, made only for this layout).
+    def emit(code, value, scaler, unit):
+        if code is None:
+            return
+        c = code[2]
+        if scaler is None and code[3] == 7:
+            scaler = _SCALERS.get(c)
+        if three_wire and c == 52 and code[3] == 7 and value == 0:
+            return  # UL2 of a 3-wire IT meter: not measured
+        r = to_register(code, value, scaler, unit)
+        if r is not None:
+            regs.append(r)
+
+    walk(body, emit)
     return build(dn, regs, "Kaifa", hint)

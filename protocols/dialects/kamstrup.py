@@ -15,10 +15,21 @@ skipped by the walk. The Danish "DLMS push 1" list (65 elements) uses the
 same pair layout and scalers, with the meter number as an integer.
 """
 
+from .._compat import const
 from .base import build, text, to_register
 
 _VERSION = b"\x01\x01\x00\x02\x81\xff"
 _ONE_WH_VARIANTS = ("245", "240")  # Sweden, Switzerland: energy in 1 Wh
+
+# Instantaneous values (D = 7) with an implied scaler, by C.
+_CURRENT = const(1)
+_VOLTAGE = const(2)
+_POWER_FACTOR = const(3)
+_QUANTITY = {
+    31: _CURRENT, 51: _CURRENT, 71: _CURRENT,
+    32: _VOLTAGE, 52: _VOLTAGE, 72: _VOLTAGE,
+    13: _POWER_FACTOR, 33: _POWER_FACTOR, 53: _POWER_FACTOR, 73: _POWER_FACTOR,
+}
 
 
 def _is_version(v):
@@ -48,9 +59,9 @@ def decode(dn, hint=None):
     ct = False
     energy = 1
     n = len(body)
-    for i in range(min(n - 1, 8)):  # the type is the second pair when sent
+    for i in range(n - 1 if n < 9 else 8):  # the type is the second pair when sent
         c = body[i]
-        if type(c) is bytes and len(c) == 6 and c[2:5] == b"\x60\x01\x01":
+        if type(c) is bytes and len(c) == 6 and c[2] == 0x60 and c[3] == 1 and c[4] == 1:
             v = text(body[i + 1])
             if type(v) is str:
                 ct = v[:3] == "685"
@@ -59,34 +70,39 @@ def decode(dn, hint=None):
     regs = []
     # Walk the pairs directly (no scaler-units on Kamstrup's wire): the
     # version without OBIS, then OBIS, value, ...; nulls pad 1-phase lists.
-    i = 0
-    while i < n:
-        code = body[i]
-        i += 1
-        if type(code) is bytes and len(code) == 6 and i < n:
-            value = body[i]
-            if type(value) is bytes and len(value) == 6:
-                continue  # an OBIS code without a value: not a pair
-            i += 1
-        elif code is not None and _is_version(code):
-            value = code
+    code = None  # an OBIS code waiting for its value
+    for item in body:
+        if code is not None:
+            if type(item) is bytes and len(item) == 6:
+                code = item  # the previous OBIS code had no value: not a pair
+                continue
+            value = item
+        elif type(item) is bytes and len(item) == 6:
+            code = item
+            continue
+        elif item is not None and _is_version(item):
+            value = item
             code = _VERSION
         else:
             continue
         scaler = None
         if type(value) is int:
-            c, d = code[2], code[3]
+            d = code[3]
             if d == 8:
                 scaler = energy
             elif d == 7:
-                if c == 31 or c == 51 or c == 71:
+                q = _QUANTITY.get(code[2])
+                if q is None:
+                    pass  # powers (W, var): as sent
+                elif q == _CURRENT:
                     scaler = -3 if ct else -2
-                elif c == 32 or c == 52 or c == 72:
+                elif q == _VOLTAGE:
                     if value > 1000:
                         scaler = -2
-                elif c == 13 or c == 33 or c == 53 or c == 73:
+                else:  # power factor
                     scaler = -2
         r = to_register(code, value, scaler, None)
         if r is not None:
             regs.append(r)
+        code = None
     return build(dn, regs, "Kamstrup", hint)
