@@ -94,3 +94,17 @@ def test_datetime_unspecified_and_deviation():
     assert DateTime.from_bytes(H("FFFFFFFFFFFFFFFFFF8000FF")).isoformat() is None
     assert not DateTime.from_bytes(H("07E50D01010A0000FF800000")).is_plausible()  # month 13
     assert DateTime.from_bytes(H(DT)).to_bytes() == H(DT)
+
+
+def test_a_numeric_list_version_is_text_in_the_meter_facts_not_a_crash():
+    # Found by a random-body comparison: the generic dialect called .upper()
+    # on a list version sent as long-unsigned (AttributeError, not HanError).
+    from protocols.decoder import decode_apdu
+
+    apdu = bytes.fromhex("0F40000000" "00" "0202" "0906" "0101000281FF" "12" "0005")
+    r = decode_apdu(apdu)
+    assert r.to_json() == (
+        '{"meter": {"manufacturer": null, "id": null, "type": null, "list_version": "5"}, '
+        '"time": null, "registers": [{"obis": "1-1:0.2.129.255", "name": "list_version", '
+        '"value": 5, "unit": null}]}'
+    )

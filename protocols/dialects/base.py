@@ -190,6 +190,10 @@ def manufacturer_from(list_version, hint=None):
     return None
 
 
+def _text(v):
+    return v if v is None or type(v) is str else str(v)
+
+
 def build(dn, registers, manufacturer, hint=None, zero_is_local=False):
     """The Reading: meter facts from the registers, time from the header or clock."""
     lv = mid = mtype = None
@@ -199,12 +203,14 @@ def build(dn, registers, manufacturer, hint=None, zero_is_local=False):
         nm = r.name
         if nm not in facts:
             continue  # a measurement (most registers): one set lookup
+        # Meter facts are texts in the schema; a meter that sends a number
+        # (malformed, but seen in fuzzing) gets it as text, never a crash.
         if nm == "list_version":
-            lv = r.raw
+            lv = _text(r.raw)
         elif nm in _ID_NAMES and mid is None:
-            mid = r.raw if type(r.raw) is str else str(r.raw)
+            mid = _text(r.raw)
         elif nm == "meter_type":
-            mtype = r.raw
+            mtype = _text(r.raw)
         elif nm == "clock" and clock is None and type(r.raw) is str:
             clock = r.raw
     if manufacturer is None:
