@@ -26,7 +26,6 @@ and on the unix port, bytecode lives in the heap, so this keeps about
 """
 
 import gc
-import json
 import sys
 import time
 
@@ -334,10 +333,13 @@ class App:
 
     def command(self, line):
         """Run one command line (commands.py); print exactly one answer line."""
-        import commands
-
         try:
+            import commands
+
             commands.run(self, line)
+        except MemoryError:
+            gc.collect()
+            self.emit(status.obj([("error", "out of memory: the command may not have run, send it again")]))
         finally:
             commands = None
             _unload("commands", "config")

@@ -485,3 +485,17 @@ def test_an_exhausted_heap_resets_the_board_and_a_passing_one_does_not(tmp_path,
         assert not any('"reset"' in ln for ln in lines)
         assert readings(lines) == host_lines(capture.load(str(SAMPLE))) * 3
         assert end["exit"] == 0 and end["calls"] > 1  # the loop went on
+
+
+def test_a_command_without_heap_gets_an_error_line_and_the_next_one_runs(tmp_path):
+    need("unix")
+    b = bundle.build(sim=True)
+    res = mpvm.run("unix", REPO / "tests" / "mp" / "fw_oom.py",
+                   [str(tmp_path / "flash"), str(SAMPLE), "command"], libs=[(str(b), "/lib")],
+                   heap=UNIX_HEAP, timeout=60)
+    assert res.returncode == 0, res.stderr.decode(errors="replace")[-2000:]
+    assert res.stdout.decode().splitlines() == [
+        '{"error": "out of memory: the command may not have run, send it again"}',
+        '{"resident": false}',
+        '{"error": "cmd: expected \\"status\\", \\"config\\", \\"detect\\", \\"reset\\" or \\"help\\""}',
+    ]

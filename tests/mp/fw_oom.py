@@ -1,7 +1,8 @@
 # tests/mp/fw_oom.py: the app resets the board when the heap stays exhausted.
 # Run by tests/test_firmware.py on the unix port with
 # the firmware bundle on the path: micropython fw_oom.py FLASHDIR CAPTURE MODE
-# MODE "always": every UART pass raises MemoryError; "once": only the first.
+# MODE "always": every UART pass raises MemoryError; "once": only the first;
+# "command": a command meets MemoryError (the next one runs as usual).
 import sys
 
 import asyncio
@@ -15,6 +16,18 @@ m.linger_ms = 50
 import app  # noqa: E402
 
 a = app.App()
+if mode == "command":
+
+    class _NoHeap:
+        @staticmethod
+        def run(app_, line):
+            raise MemoryError("memory allocation failed, allocating 1024 bytes")
+
+    sys.modules["commands"] = _NoHeap  # what `import commands` finds
+    a.command(b'{"cmd": "status"}')
+    print('{"resident": %s}' % ("true" if "commands" in sys.modules else "false"))
+    a.command(b'{"cmd": "nosuch"}')
+    raise SystemExit(0)
 real = a.poll_uart
 calls = [0]
 
