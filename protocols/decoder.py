@@ -279,20 +279,19 @@ class Reader:
     # -- framers -------------------------------------------------------------
 
     def _make(self, protocol):
-        rej, box = self._rejector(protocol)
         if protocol == HDLC:
-            fr = HdlcFramer(max_frame=self.max_frame, on_reject=rej, keep_raw=self.keep_raw)
+            fr = HdlcFramer(max_frame=self.max_frame, keep_raw=self.keep_raw)
         elif protocol == MBUS:
             from .mbus import MbusFramer
 
-            fr = MbusFramer(on_reject=rej)
+            fr = MbusFramer()
         elif protocol == P1:
-            fr = _p1().P1Framer(on_reject=rej)
+            fr = _p1().P1Framer()
         elif protocol == RAW:
-            fr = ApduFramer(on_reject=rej)
+            fr = ApduFramer()
         else:
             raise ValueError("protocol: expected auto, hdlc, mbus, p1 or apdu, found %r" % protocol)
-        box.append(fr)
+        fr.on_reject = self._rejector(protocol, fr)
         return fr
 
     def _detect(self):
@@ -339,15 +338,13 @@ class Reader:
             for e in pending:
                 self.on_reject(e)
 
-    def _rejector(self, protocol):
+    def _rejector(self, protocol, framer):
         # Before the protocol is known every framer sees every byte, so most
         # of their complaints are about each other's traffic: keep them (a
         # few) and report only the winner's, once it is known.
-        box = []  # the framer, once made (it is made after its callback)
-
         def rej(err):
             off = err.offset
-            held = getattr(box[0], "_n", None) if box else None
+            held = getattr(framer, "_n", None)
             if off is not None and held is not None:
                 # Exact when fed in slices that fit the framer's spare room.
                 err.stream_offset = self.bytes_in - held + off
@@ -361,7 +358,7 @@ class Reader:
             if len(lst) < self.pending:
                 lst.append(err)
 
-        return rej, box
+        return rej
 
     # -- stream ----------------------------------------------------------------
 
