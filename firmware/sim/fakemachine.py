@@ -130,7 +130,7 @@ class Meter:
     """The simulated meter and the record of the run (``stats()``)."""
 
     def __init__(self):
-        self.data = b""  # bytes, or a sim.capture.Source
+        self.data = None  # a sim.capture.Source
         self.setting = "2400-8E1"
         self.passes = 1
         self.linger_ms = 300
@@ -183,17 +183,11 @@ class Meter:
             return None
         if self._pos == 0:
             self._pass_start()
-        data = self.data
-        if type(data) is bytes:
-            n = len(data) - self._pos
-            if n > len(buf):
-                n = len(buf)
-            buf[:n] = memoryview(data)[self._pos:self._pos + n]
-        else:  # sim.capture.Source: the capture stays on disk
-            if buf is not self._buf:
-                self._buf = buf
-                self._mv = memoryview(buf)
-            n = data.read_at(self._pos, buf, self._mv)
+        data = self.data  # the capture stays on disk
+        if buf is not self._buf:
+            self._buf = buf
+            self._mv = memoryview(buf)
+        n = data.read_at(self._pos, buf, self._mv)
         self._pos += n
         if self._pos >= len(data):
             self._pos = 0
