@@ -275,3 +275,29 @@ def test_accountant_in_memory_and_zone():
     assert acct.report() == {"tz": "Europe/Oslo", "hours": [], "days": [], "months": []}
     acct.close()
     assert host_zone("America/New_York").utcoffset(core.seconds(2026, 7, 1)) == -4 * 3600
+
+
+def test_every_command_of_the_energy_page_runs(tmp_path):
+    """docs/energy.md: each line of its ```sh blocks runs (hanreader = this checkout's CLI)."""
+    import os
+    import re
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    text = open(os.path.join(root, "docs", "energy.md")).read()
+    lines = [x for b in re.findall(r"```sh\n(.*?)```", text, re.S) for x in b.splitlines() if x.strip()]
+    assert len(lines) == 6
+    env = dict(os.environ, PYTHONPATH=root)
+    for line in lines:
+        cmd = line.replace("hanreader ", "%s -m hostlib.cli " % sys.executable, 1)
+        p = subprocess.run(cmd, shell=True, cwd=tmp_path, env=env, capture_output=True, timeout=120)
+        assert p.returncode == 0, (line, p.stderr[-500:])
+        if "energy" in line and "--json" in line:
+            rep = json.loads(p.stdout)
+            assert rep["months"] and rep["hours"]
+    week = json.loads(subprocess.run([sys.executable, "-m", "hostlib.cli", "energy", "--json", "week.bin"],
+                                     cwd=tmp_path, env=env, capture_output=True, timeout=60).stdout)
+    # the cut: three hours missing, then the meter again
+    cut = [h for h in week["hours"] if "2026-10-24T03" <= h["start"] < "2026-10-24T06"]
+    assert [h["source"] for h in cut] == ["missing"] * 3
+    days = [d["date"] for d in week["days"]]
+    assert len([h for h in week["hours"] if h["start"].startswith("2026-10-25")]) == 25 and days[-1] == "2026-10-26"
