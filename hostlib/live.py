@@ -144,8 +144,8 @@ class Dashboard:
         m = reading.meter
         if m.id or self.meter is None:
             self.meter = m
-        if reading.time:
-            self.time = reading.time
+        if reading.time_text:
+            self.time = reading.time_text
         for r in reading.registers:
             if r.name:
                 self.values[r.name] = (r.value, r.unit)
@@ -415,7 +415,7 @@ def run_demo(console, kind="aidon", phases=3, duration=None, speed=1.0, history=
     thread.start()
     try:
         run_live(readings(), console, dash, duration=duration, snapshot_every=snapshot_every,
-                 counters=lambda: reader.counters, stop=stop)
+                 counters=lambda: reader.counters(), stop=stop)
     finally:
         halt.set()
         thread.join(2.0)

@@ -450,7 +450,7 @@ class Reader:
     # -- reporting -------------------------------------------------------------
 
     def counters(self):
-        """(name, value) pairs in a fixed order, summed over the live framers."""
+        """The counters as a dict ``{name: value}``, summed over the live framers."""
         names = (
             "accepted",
             "hcs_errors",
@@ -471,13 +471,14 @@ class Reader:
                     if names[i] == name:
                         vals[i] += v
         out = [(names[i], vals[i]) for i in range(len(names))]
-        return out + [
+        # A dict, as hostlib's HanReader.counters() (an ordered one on CPython).
+        return dict(out + [
             ("decode_errors", self.decode_errors),
             ("encrypted", self.encrypted),
             ("key_errors", self.key_errors),
             ("replays", self.replays),
             ("readings", self.readings),
-        ]
+        ])
 
     def status(self):
         """(code, text) for a status line: ``no_data``, ``no_frames``,
