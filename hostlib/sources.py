@@ -29,6 +29,7 @@ import os
 import socket
 import sys
 import time
+from typing import Callable, Optional
 
 from .hexinput import HEX, RAW, RECORDING, HexDecoder, sniff
 
@@ -94,7 +95,7 @@ class Source:
     # unknown (a file without timestamps): readings get it as received_at.
     received = None
 
-    def read(self, size=4096):  # pragma: no cover - interface
+    def read(self, size: int = 4096) -> Optional[bytes]:  # pragma: no cover - interface
         raise NotImplementedError
 
     def close(self):
@@ -263,9 +264,10 @@ def _open_port(port, baudrate, parity, bytesize, stopbits, timeout, write_timeou
         raise _serial_error(port, e) from None
 
 
-def open_serial(port, baudrate=DEFAULT_BAUDRATE, parity=DEFAULT_PARITY, bytesize=8, stopbits=1,
-                timeout=0.5, auto=False, probe_seconds=AUTO_PROBE_SECONDS, settings=AUTO_SETTINGS,
-                on_probe=None, clock=time.monotonic):
+def open_serial(port: str, baudrate: int = DEFAULT_BAUDRATE, parity: str = DEFAULT_PARITY, bytesize: int = 8,
+                stopbits: int = 1, timeout: float = 0.5, auto: bool = False,
+                probe_seconds: float = AUTO_PROBE_SECONDS, settings=AUTO_SETTINGS,
+                on_probe: Optional[Callable[[int, str], None]] = None, clock=time.monotonic) -> "SerialSource":
     """Open a serial port as a Source.
 
     ``baudrate``/``parity``/``bytesize``/``stopbits``: the line settings
@@ -398,7 +400,8 @@ def parse_tcp_url(url):
     return host, p
 
 
-def open_tcp(host, port=None, timeout=0.5, connect_timeout=5.0):
+def open_tcp(host: str, port: Optional[int] = None, timeout: float = 0.5,
+             connect_timeout: float = 5.0) -> "SocketSource":
     """Connect to ``host:port`` (or a ``tcp://host:port`` URL) and return a Source."""
     if port is None:
         host, port = parse_tcp_url(host)
@@ -546,7 +549,7 @@ class _Lines:
             buf = buf[nl + 1 :]
 
 
-def open_file(path, format="auto", speed=None):
+def open_file(path: str, format: str = "auto", speed: Optional[float] = None) -> "FileSource":
     """A file (or ``"-"``: standard input) as a Source.
 
     ``format``: ``"auto"`` (sniffed from the first 4 KiB), ``"raw"``,
@@ -619,8 +622,8 @@ class IterSource(Source):
             return None
 
 
-def open_source(spec, *, baudrate=DEFAULT_BAUDRATE, parity=DEFAULT_PARITY, auto=False,
-                timeout=0.5, format="auto", speed=None, **serial_kw):
+def open_source(spec: str, *, baudrate: int = DEFAULT_BAUDRATE, parity: str = DEFAULT_PARITY, auto: bool = False,
+                timeout: float = 0.5, format: str = "auto", speed: Optional[float] = None, **serial_kw) -> Source:
     """Open what ``spec`` names: ``tcp://host:port``, a pyserial URL, a serial
     port, a file or ``-`` (standard input)."""
     if not isinstance(spec, str):

@@ -354,8 +354,8 @@ class Energy:
         t = None
         clock = _clock(reading)
         bad = False
-        if reading.time is not None and reading.time != clock:
-            t = self._utc(reading.time)
+        if reading.time_text is not None and reading.time_text != clock:
+            t = self._utc(reading.time_text)
             bad = t is None
         if t is None and now is not None:
             t = int(now + 0.5) if type(now) is float else now
@@ -368,7 +368,7 @@ class Energy:
         elif e0 is None and not bad:
             c["no_time"] += 1
         if e0 is not None:
-            at = clock if clock is not None else reading.time
+            at = clock if clock is not None else reading.time_text
             u = self._utc(at) if at is not None else t
             if u is None:
                 c["no_time"] += 1

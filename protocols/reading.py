@@ -17,6 +17,11 @@ spacing follows ``json.dumps``' defaults.
 
 from ._compat import MICROPYTHON
 
+try:  # CPython: names for the type hints (MicroPython ignores annotations and has no typing)
+    from typing import Any, Iterator, List, Optional, Tuple  # noqa: F401
+except ImportError:
+    pass
+
 # Meter heads and texts remembered: a dongle reads one meter, so a few do;
 # the host may decode a stream mixing many meters, so it keeps more (as
 # obis.CACHE_SIZE does).
@@ -27,7 +32,8 @@ _STRS_MAX = 16 if MICROPYTHON else 512
 class Meter:
     __slots__ = ("manufacturer", "id", "type", "list_version")
 
-    def __init__(self, manufacturer=None, id=None, type=None, list_version=None):
+    def __init__(self, manufacturer: "Optional[str]" = None, id: "Optional[str]" = None,
+                 type: "Optional[str]" = None, list_version: "Optional[str]" = None) -> None:
         self.manufacturer = manufacturer
         self.id = id
         self.type = type
@@ -53,7 +59,8 @@ class Register:
 
     __slots__ = ("obis", "name", "raw", "scaler", "unit", "pre")
 
-    def __init__(self, obis, name, raw, scaler, unit, pre=None):
+    def __init__(self, obis: "Optional[str]", name: "Optional[str]", raw: "Any", scaler: "Optional[int]",
+                 unit: "Optional[str]", pre: "Optional[str]" = None) -> None:
         self.obis = obis
         self.name = name
         self.raw = raw
@@ -64,7 +71,7 @@ class Register:
         self.pre = pre
 
     @property
-    def value(self):
+    def value(self) -> "Any":
         s = self.scaler
         if not s:
             return self.raw
@@ -123,7 +130,8 @@ class Reading:
 
     __slots__ = ("meter", "time_text", "registers", "authenticated", "frame_counter", "_received")
 
-    def __init__(self, meter, time, registers, authenticated=None, frame_counter=None, received_at=None):
+    def __init__(self, meter: "Meter", time: "Any", registers: "List[Register]", authenticated: "Optional[bool]" = None,
+                 frame_counter: "Optional[int]" = None, received_at: "Any" = None) -> None:
         self.meter = meter
         if time is not None and not isinstance(time, str):
             time = time.isoformat()  # a datetime
@@ -137,7 +145,7 @@ class Reading:
 
     # -- time ------------------------------------------------------------------
     @property
-    def time(self):
+    def time(self) -> "Any":
         """The meter's time (aware datetime on CPython), else ``received_at``."""
         t = self.time_text
         if t is None:
@@ -145,7 +153,7 @@ class Reading:
         return _datetime(t, True)
 
     @property
-    def received_at(self):
+    def received_at(self) -> "Any":
         """When the frame was received (aware datetime in UTC on CPython), or None."""
         t = self._received
         return None if t is None else _datetime(t, False)
@@ -160,39 +168,39 @@ class Reading:
             self._received = utc_text(value.timestamp())
 
     @property
-    def received_text(self):
+    def received_text(self) -> "Optional[str]":
         """``received_at`` as the JSON carries it (ISO 8601 UTC), or None."""
         return self._received
 
     # -- the mapping -------------------------------------------------------------
-    def __getitem__(self, key):
+    def __getitem__(self, key: str) -> "Any":
         """A register's value by name or OBIS code; KeyError if absent."""
         for r in self.registers:
             if r.name == key or r.obis == key:
                 return r.value
         raise KeyError(key)
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: "Any" = None) -> "Any":
         """A register's value by name or OBIS code, or ``default``."""
         for r in self.registers:
             if r.name == key or r.obis == key:
                 return r.value
         return default
 
-    def register(self, key):
+    def register(self, key: str) -> "Optional[Register]":
         """The :class:`Register` with this name or OBIS code, or None."""
         for r in self.registers:
             if r.name == key or r.obis == key:
                 return r
         return None
 
-    def __contains__(self, key):
+    def __contains__(self, key: "Any") -> bool:
         for r in self.registers:
             if r.name == key or r.obis == key:
                 return True
         return False
 
-    def keys(self):
+    def keys(self) -> "List[str]":
         """The register names (OBIS code where unnamed), in the order sent, each once."""
         out = []
         for r in self.registers:
@@ -201,17 +209,17 @@ class Reading:
                 out.append(k)
         return out
 
-    def __iter__(self):
+    def __iter__(self) -> "Iterator[str]":
         return iter(self.keys())
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.keys())
 
-    def values(self):
+    def values(self) -> "List[Any]":
         """The values of ``keys()``, in the same order."""
         return [self[k] for k in self.keys()]
 
-    def items(self):
+    def items(self) -> "List[Tuple[str, Any]]":
         """``(key, value)`` pairs in the order sent."""
         return [(k, self[k]) for k in self.keys()]
 
@@ -280,7 +288,7 @@ class Reading:
             write(t if t is not None else _unit_tail(r.unit, left))
         write("]}")
 
-    def to_json(self):
+    def to_json(self) -> str:
         """One line of JSON (docs/reading-schema.md), byte-identical on host and device."""
         parts = []
         self.write_json(parts.append)
@@ -339,7 +347,7 @@ def _last_sunday(y, m):
     return d - (_weekday(y, m, d) + 1) % 7
 
 
-def local_offset(y, mo, d, h, mi=0):
+def local_offset(y: int, mo: int, d: int, h: int, mi: int = 0) -> int:
     """Minutes east of UTC of a Central European local time (see TIME_CONVENTION)."""
     start = _last_sunday(y, 3)  # 02:00 local (01:00 UTC) becomes 03:00
     end = _last_sunday(y, 10)  # 03:00 local (01:00 UTC) becomes 02:00
@@ -360,7 +368,7 @@ def local_offset(y, mo, d, h, mi=0):
     return 120 if h < 3 else 60
 
 
-def utc_text(seconds, ms=None):
+def utc_text(seconds: "Any", ms: "Optional[int]" = None) -> str:
     """ISO 8601 UTC text (``2026-03-01T11:00:00.123+00:00``) of POSIX ``seconds``
     (since 1970-01-01 UTC; a float, or an int and ``ms``): the JSON's
     ``received_at``. Integer arithmetic: the same text on host and device."""

@@ -110,7 +110,7 @@ def run(args):
     if m.held is not None:
         err("1 reading without a meter id was not published: no list 2/3 told the id (give --meter-name)")
     if not args.quiet:
-        c = reader.counters
+        c = reader.counters()
         err("%d reading%s published to %s (%d messages), %d frames rejected"
             % (n, "" if n == 1 else "s", bridge.where, bridge.published, c["rejected"]))
     return EXIT_OK if n else EXIT_FAIL
