@@ -357,6 +357,15 @@ class Energy:
         if reading.time_text is not None and reading.time_text != clock:
             t = self._utc(reading.time_text)
             bad = t is None
+        if now is None:
+            # the receive time the reading carries (hostlib from a recording or a port)
+            rt = getattr(reading, "received_text", None)
+            if rt is not None:
+                try:
+                    local, off = parse_iso(rt)
+                    now = local - (off or 0)
+                except ValueError:
+                    self.counters["bad_time"] += 1
         if t is None and now is not None:
             t = int(now + 0.5) if type(now) is float else now
         e0 = _value(reading, _ENERGY[0])
