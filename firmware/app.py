@@ -130,6 +130,8 @@ class App:
         self.lost_readings = 0  # decoded (or verified) but never printed: out of memory
         self.out_of_memory = 0  # MemoryErrors the loop survived
         self.net = None  # Wi-Fi + MQTT (net.py), only when wifi_ssid is set
+        self.energy = None  # energy_hook.EnergyHook, only when cfg["energy"]
+        self.unknown_layout = None  # the signature of the last reading of a layout no declaration knows
         self.uart_bytes = 0
         self.uart = None
         self.wdt = None
@@ -152,6 +154,7 @@ class App:
         )
         self._setup_board()
         self._start_net()
+        self.set_energy()
 
     # -- the public API (commands.py uses only this) ------------------------
 
@@ -190,6 +193,26 @@ class App:
             self.net = None
             gc.collect()
         self._start_net()
+
+    def set_energy(self):
+        """Start or stop the energy accounting as ``cfg["energy"]`` says
+        (its state file is restored at start, saved at most once an hour)."""
+        if not self.cfg["energy"]:
+            if self.energy is not None:
+                self.energy = None
+                _unload("energy_hook", "protocols.energy")
+            return
+        if self.energy is not None:
+            return
+        try:
+            import energy_hook
+
+            self.energy = energy_hook.EnergyHook()
+            if self.energy.problem:
+                self.event("energy", [("problem", self.energy.problem)])
+        except Exception as e:
+            self.energy = None
+            self.fault("energy", e)
 
     def counters(self):
         """The reader's counters as a dict."""
@@ -308,6 +331,15 @@ class App:
             reading.write_json(w)
         finally:
             w("\n")  # a line cut by MemoryError still ends: the next line stays whole
+        if getattr(reading, "layout", None) == "unknown":
+            self.unknown_layout = getattr(reading, "signature", None)
+        if self.energy is not None:
+            try:
+                self.energy.feed(reading)
+            except MemoryError:
+                raise
+            except Exception as e:
+                self.fault("energy", e)
         if net is not None:
             try:
                 net.reading(reading)
@@ -471,6 +503,11 @@ class App:
             safemode.clear()
             safemode = None
             _unload("safemode")
+        if self.energy is not None:
+            try:
+                self.energy.maybe_save()  # writes only when an hour closed, at most once an hour
+            except OSError as e:
+                self.fault("energy", e)
 
     def _out_of_memory(self):
         # One MemoryError can be a burst; the same failure pass after pass,

@@ -108,3 +108,5 @@ def _apply(app, changed):
         if k in changed:
             app.set_network()
             break
+    if "energy" in changed:
+        app.set_energy()

@@ -54,6 +54,7 @@ DEFAULTS = {
     "mqtt_discovery": True,  # Home Assistant discovery configs
     "bridge_id": None,  # this dongle in topics; None: "dongle-" + the board's unique id
     "diag_s": 60,  # diagnostics (uptime, heap, RSSI, ...) period on MQTT
+    "energy": False,  # hourly energy accounting (energy_hook.py), state saved at most once an hour
 }
 KEYS = (
     "board",
@@ -87,9 +88,10 @@ KEYS = (
     "mqtt_discovery",
     "bridge_id",
     "diag_s",
+    "energy",
 )
 # Settings the network code reads (App.set_network applies them).
-NETWORK = KEYS[17:]
+NETWORK = KEYS[17:31]
 SECRETS = ("key", "auth_key", "wifi_password", "mqtt_password")
 
 
@@ -257,7 +259,7 @@ def validate(name, v):
         return _text(name, v, 1, 32)
     if name == "wifi_password":
         return _text(name, v, 8, 63)  # WPA2: 8 to 63 characters
-    if name == "ntp" or name == "mqtt_tls" or name == "mqtt_discovery":
+    if name == "ntp" or name == "mqtt_tls" or name == "mqtt_discovery" or name == "energy":
         return _bool(name, v)
     if name == "ntp_host" or name == "mqtt_broker":
         return _host(name, v)

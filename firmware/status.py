@@ -81,6 +81,9 @@ def status_line(app):
                             ("raw", app.cfg["raw"]),
                             ("decrypt", app.decrypt_state),
                             ("boots", app.boots),
+                            ("layout", None if app.unknown_layout is None
+                             else "unknown-layout " + str(app.unknown_layout)),
+                            ("energy", None if app.energy is None else app.energy.saves),
                         ]
                         + (app.net.status_pairs() if app.net is not None else [("wifi", None)])
                     )
