@@ -54,7 +54,7 @@ DATE = const(26)
 TIME = const(27)
 
 # Fixed-size scalar tags: (struct format, size).
-_FIXED = {
+FIXED = _FIXED = {
     DOUBLE_LONG: (">i", 4),
     DOUBLE_LONG_UNSIGNED: (">I", 4),
     BCD: (">B", 1),
@@ -82,6 +82,18 @@ def tag_name(tag):
     if tag > TIME:
         return "?"
     return _NAMES.split(" ")[tag]
+
+
+def tag_of(name):
+    """The A-XDR tag of a Blue Book type name (``-`` or ``_``): the inverse of
+    ``tag_name``. :raises ValueError: not a type name."""
+    n = name.replace("_", "-")
+    if n != "?":
+        names = _NAMES.split(" ")
+        for i in range(len(names)):
+            if names[i] == n:
+                return i
+    raise ValueError("A-XDR type: expected a Blue Book type name, found %r" % (name,))
 
 MAX_DEPTH = 16
 MAX_COUNT = 1024

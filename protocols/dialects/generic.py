@@ -13,11 +13,11 @@ _CLOCK = b"\x00\x00\x01\x00\x00\xff"
 _METER_NUMBER = b"\x00\x00\x60\x01\x00\xff"
 
 
-def match(body):
+def match(body, meter=None):
     return True
 
 
-def decode(dn, hint=None):
+def decode(dn, hint=None, meter=None):
     regs = []
     # A text without an OBIS code is the meter number only if it ends the
     # list, so it is held back one step.
