@@ -1,0 +1,90 @@
+# hostlib/cli/read.py: ``hanreader read``: live readings from a port, TCP or a file.
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+from ._common import (EXIT_FAIL, EXIT_OK, RejectReporter, add_keys, add_output, add_serial, decryptor, emit, err,
+                      opener, positive, stopper)
+
+ORDER = 20
+
+
+def add_parser(sub):
+    r = sub.add_parser("read", help="live readings from a serial port, tcp://HOST:PORT or a file",
+                       description="Print readings as they arrive. Survives a port that disappears "
+                       "and comes back (reconnects with backoff, and says so).")
+    r.add_argument("source", metavar="PORT|tcp://HOST:PORT")
+    add_output(r)
+    add_keys(r)
+    add_serial(r)
+    r.add_argument("--input-format", choices=["auto", "hdlc", "mbus", "p1", "apdu", "dongle"], default="auto",
+                   help="the meter's frames (HDLC, M-Bus, P1) or the dongle's JSON lines (default: detect)")
+    r.add_argument("-n", "--count", type=positive(int), help="stop after N readings")
+    r.add_argument("--duration", type=positive(float), help="stop after SECONDS")
+    r.add_argument("--no-reconnect", action="store_true", help="exit when the port goes away")
+    r.add_argument("--wait", action="store_true", help="keep retrying if the port is not there at start")
+    r.add_argument("--max-backoff", type=positive(float), default=30.0, help="longest wait between reconnects (s)")
+    r.set_defaults(func=run)
+    return r
+
+
+def run(args):
+    from ..reader import HanReader, follow
+
+    decrypt = decryptor(args)
+    rep = RejectReporter(args.quiet)
+    reader = HanReader(decrypt=decrypt, on_reject=rep, format=args.input_format,
+                       on_status=(lambda s: err("dongle status: %s" % s.data)) if not args.quiet else None)
+    stop = stopper(args)
+    open_ = opener(args)
+
+    def event(kind, msg):
+        if kind == "connected":
+            if not args.quiet:
+                err(msg)
+        elif kind != "ended":
+            err(msg)
+
+    def opened():
+        src = open_()
+        if getattr(src, "detected", None):
+            err("%s: detected %d 8%s1" % (src.name, src.detected[0], src.detected[1]))
+        if getattr(src, "parity_ignored", False) and not args.quiet:
+            err("%s: a pty has no parity; reading 8N1" % src.name)
+        return src
+
+    if args.no_reconnect:
+        def once():
+            yield from _read_once(opened, reader, stop)
+        gen = once()
+    else:
+        gen = follow(opened, reader, on_event=event, stop=stop, retry_first=args.wait,
+                     max_delay=args.max_backoff)
+    n = 0
+    try:
+        for r in gen:
+            n += 1
+            emit(r, args)
+            if args.count and n >= args.count:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        gen.close()
+    if not args.quiet:
+        c = reader.counters
+        err("%d reading%s, %d frames ok, %d rejected" % (n, "" if n == 1 else "s", c["accepted"], c["rejected"]))
+    return EXIT_OK if n else EXIT_FAIL
+
+
+def _read_once(opened, reader, stop):
+    src = opened()
+    try:
+        while not stop():
+            data = src.read()
+            if data is None:
+                for r in reader.flush():
+                    yield r
+                return
+            if data:
+                for r in reader.feed(data):
+                    yield r
+    finally:
+        src.close()
