@@ -9,6 +9,9 @@ Kaifa and Sagemcom lists do, digest 5.4).
 
 from .base import build, is_text, looks_like_time, to_register, walk
 
+# The quirks (named in a meter's QUIRKS) this engine understands.
+QUIRKS = ()
+
 _CLOCK = b"\x00\x00\x01\x00\x00\xff"
 _METER_NUMBER = b"\x00\x00\x60\x01\x00\xff"
 

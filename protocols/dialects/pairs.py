@@ -19,6 +19,9 @@ Quirks, decided per frame from the meter type (the value of
 from .. import meters
 from .base import build, text, to_register
 
+# The quirks (named in a meter's QUIRKS) this engine understands.
+QUIRKS = ("ct_milliamp", "one_wh_variants", "centivolt_above_1000")
+
 _ONE_WH_VARIANTS = ("245", "240")
 _CURRENTS = (31, 51, 71)
 _VOLTAGES = (32, 52, 72)

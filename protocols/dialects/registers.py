@@ -11,6 +11,10 @@ from .. import meters
 from .base import build, is_scaler_unit, to_register
 
 
+# The quirks (named in a meter's QUIRKS) this engine understands.
+QUIRKS = ("zero_is_local",)
+
+
 def match(body, meter):
     # A first look; ``decode`` checks every element as it goes.
     return type(body) is list and len(body) > 0

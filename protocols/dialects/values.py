@@ -16,6 +16,10 @@ from ..meters import implied_scaler
 from .base import build, text, to_register, walk
 
 
+# The quirks (named in a meter's QUIRKS) this engine understands.
+QUIRKS = ("three_wire_ul2",)
+
+
 def _obis(v):
     return type(v) is bytes and len(v) == 6
 
