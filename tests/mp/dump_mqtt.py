@@ -1,0 +1,29 @@
+# Prints every MQTT message (topic, retain flag, payload) the shared module
+# makes for the streams of mqtt_streams.py, one per line, so that
+# tests/test_mqtt_messages.py can compare MicroPython's bytes with CPython's.
+# Not a test module itself (no test_ prefix).
+import mqtt_streams
+from protocols.mqtt import Messages
+
+
+def show(msgs):
+    for topic, payload, retain in msgs:
+        print("%s %d %s" % (topic, 1 if retain else 0, payload))
+
+
+def main():
+    for vendor in mqtt_streams.VENDORS:
+        m = Messages("dump-" + vendor, sw_version="0.1.0", expire_after=90)
+        show(m.connected())
+        for rel, rd in mqtt_streams.stream(vendor):
+            show(m.reading(rd))
+        show(m.message(m.status_topic, b"online"))
+        show([m.offline()])
+    m = Messages("named", topic_prefix="home/han", discovery_prefix="ha", meter_name="House meter")
+    for rel, rd in mqtt_streams.stream("aidon"):
+        show(m.reading(rd))
+    show([m.bridge_sensor("free_heap", "Free heap", "home/han/bridge/named/diag", "{{ value_json.heap }}",
+                          "data_size", "measurement", "B")])
+
+
+main()
