@@ -39,7 +39,9 @@ import struct as _struct
 import threading
 import time
 
-from protocols import axdr, meters, obis
+from protocols import axdr, obis
+from protocols.declarations import tag_of
+from protocols.meters import catalog as meters
 from protocols.cosem import DateTime
 from protocols.hdlc import build_frame
 
@@ -47,7 +49,7 @@ from protocols.hdlc import build_frame
 KINDS = tuple(meters.simulated())  # every declared meter with a ``SIMULATE`` profile
 
 # -- A-XDR values and the one build step --------------------------------------
-# A value is a (type, content) pair, the type an A-XDR name (``axdr.tag_of``);
+# A value is a (type, content) pair, the type an A-XDR name (``declarations.tag_of``);
 # ``encode_frame`` is the only function that turns them into bytes (with the
 # construct declarations); ``encode_frame_lean`` does the same by hand, for
 # the tests to compare.
@@ -81,7 +83,7 @@ def octets(b):
 def encode_axdr(v, out):
     """Append the A-XDR encoding of a typed value to bytearray ``out``."""
     t, x = v
-    tag = axdr.tag_of(t)
+    tag = tag_of(t)
     out.append(tag)
     if tag == axdr.NULL:
         pass
@@ -145,7 +147,7 @@ def _declared(v):
 
     t, x = v
     if t in ("array", "structure"):
-        return d.typed(axdr.tag_of(t), *[_declared(e) for e in x])
+        return d.typed(tag_of(t), *[_declared(e) for e in x])
     if t in ("visible-string", "utf8-string"):
         x = x.decode("ascii")
     return d.from_typed((t, x))
@@ -333,11 +335,11 @@ class Simulator:
         self.kind = kind
         self.phases = phases
         self.cfg = sim_profile(kind)
-        self.engine = meters.entry(kind).engine
-        decl = meters.declaration(kind)
-        self.lists = meters.lists(decl)
-        self.scalers = meters.scalers(decl)
-        self.quirks = meters.quirks(decl)
+        entry = meters.entry(kind)
+        self.engine = entry.engine
+        self.lists = meters.lists(meters.declaration(kind))
+        self.scalers = entry.scalers
+        self.quirks = entry.quirks
         self.hourly = max(x.number for x in self.lists)
         if start is None:
             start = datetime.datetime.now().replace(microsecond=0)

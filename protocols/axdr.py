@@ -84,17 +84,6 @@ def tag_name(tag):
     return _NAMES.split(" ")[tag]
 
 
-def tag_of(name):
-    """The A-XDR tag of a Blue Book type name (``-`` or ``_``): the inverse of
-    ``tag_name``. :raises ValueError: not a type name."""
-    n = name.replace("_", "-")
-    if n != "?":
-        names = _NAMES.split(" ")
-        for i in range(len(names)):
-            if names[i] == n:
-                return i
-    raise ValueError("A-XDR type: expected a Blue Book type name, found %r" % (name,))
-
 MAX_DEPTH = 16
 MAX_COUNT = 1024
 

@@ -307,8 +307,8 @@ def reading_from(t, std_offset=STD_OFFSET):
     flag = t.header[:3]
     # A declared meter's P1 ident names its manufacturer (protocols/meters);
     # others keep their FLAG id as sent (ISk, EST, FLU, LGF ...).
-    known = _meters.by_p1_ident(flag)
-    manufacturer = _meters.entry(known).manufacturer if known else (flag or None)
+    known = _meters.find(4, flag)
+    manufacturer = known[1] if known else (flag or None)
     mid = lv = clock = None
     for r in regs:
         o = r.obis

@@ -1,6 +1,6 @@
 # hostlib/cli/demo.py: ``hanreader demo``: a simulated meter into the reader, with a live view.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
-from protocols import meters
+from protocols.meters import catalog as meters
 
 from ._common import EXIT_OK, err, positive
 

@@ -1,6 +1,6 @@
 # hostlib/cli/simulate.py: ``hanreader simulate``: emulate a meter.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
-from protocols import meters
+from protocols.meters import catalog as meters
 
 from ._common import EXIT_OK, UsageError, err, positive, sink_for
 

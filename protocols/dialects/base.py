@@ -178,10 +178,13 @@ def manufacturer_from(list_version, hint=None):
     """The manufacturer a list version names (``protocols/meters``), else
     the one of FLAG id ``hint`` (the id itself when undeclared), else None."""
     if list_version:
-        name = _meters.by_list_version(list_version, True)
-        if name is not None:
-            return _meters.entry(name).manufacturer
-    return _meters.manufacturer(hint)
+        f = _meters.find(-3, list_version)
+        if f is not None:
+            return f[1]
+    if hint:
+        f = _meters.find(2, hint)
+        return hint if f is None else f[1]
+    return None
 
 
 def _text(v):
@@ -215,3 +218,4 @@ def build(dn, registers, manufacturer, hint=None, zero_is_local=False):
     if time is None:
         time = clock
     return Reading(Meter(manufacturer, mid, mtype, lv), time, registers)
+

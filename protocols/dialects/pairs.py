@@ -16,12 +16,13 @@ Quirks, decided per frame from the meter type (the value of
 * ``centivolt_above_1000``: a voltage (C 32, 52, 72) above 1000 is in 0.01 V.
 """
 
-from .. import meters
+from . import meter as by
 from .base import build, text, to_register
 
 # The quirks (named in a meter's QUIRKS) this engine understands.
 QUIRKS = ("ct_milliamp", "one_wh_variants", "centivolt_above_1000")
 
+_VERSION = b"\x01\x01\x00\x02\x81\xff"  # a list version sent without its OBIS code
 _ONE_WH_VARIANTS = ("245", "240")
 _CURRENTS = (31, 51, 71)
 _VOLTAGES = (32, 52, 72)
@@ -30,7 +31,7 @@ _VOLTAGES = (32, 52, 72)
 def _version(v, meter):
     # The list version without its OBIS code: this meter's prefix.
     t = type(v)
-    return (t is str or t is bytes) and meters.by_list_version(v) == meter.name
+    return (t is str or t is bytes) and by(3, v) is meter
 
 
 def match(body, meter):
@@ -74,7 +75,7 @@ def decode(dn, hint, meter):
             continue
         elif item is not None and _version(item, meter):
             value = item
-            code = meter.version_code or _version_code(meter)
+            code = _VERSION
         else:
             continue
         scaler = None
@@ -95,16 +96,3 @@ def decode(dn, hint, meter):
             regs.append(r)
         code = None
     return build(dn, regs, meter.manufacturer, hint)
-
-
-def _version_code(meter):
-    # The list version's OBIS code: the item the declaration sends bare.
-    code = b"\x01\x01\x00\x02\x81\xff"
-    for lst in meters.lists(meters.declaration(meter.name)):
-        for c, _type, bare in lst.items:
-            if bare:
-                code = c
-                break
-        break
-    meter.version_code = code
-    return code

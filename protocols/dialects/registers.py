@@ -7,7 +7,7 @@ is walked by OBIS; scalers and units come with the data. Quirk
 ``zero_is_local``: the clock's deviation 0 stands for local time.
 """
 
-from .. import meters
+from . import meter as by
 from .base import build, is_scaler_unit, to_register
 
 
@@ -48,6 +48,6 @@ def decode(dn, hint, meter):
             if r.name == "list_version":
                 lv = r.raw
     # The meter a list version names, else the one this engine was given.
-    name = meters.by_list_version(lv) if lv is not None else None
-    mf = meters.entry(name).manufacturer if name is not None else meter.manufacturer
+    m = by(3, lv) if lv is not None else None
+    mf = (m or meter).manufacturer
     return build(dn, regs, mf, hint, zero_is_local)

@@ -12,12 +12,20 @@ Quirk ``three_wire_ul2``: 3-wire IT meters (type with ``H3`` or ``T3``)
 send UL2 as 0: not measured, left out.
 """
 
-from ..meters import implied_scaler
 from .base import build, text, to_register, walk
 
 
 # The quirks (named in a meter's QUIRKS) this engine understands.
 QUIRKS = ("three_wire_ul2",)
+
+
+def implied_scaler(table, code):
+    """The scaler a meter's table (``protocols.meters._layouts.scalers``:
+    ``{(C << 8) | D: s}``, ``-D - 1`` for ``*.D``) implies for OBIS ``code``, or None."""
+    s = table.get((code[2] << 8) | code[3])
+    if s is None:
+        s = table.get(-code[3] - 1)
+    return s
 
 
 def _obis(v):

@@ -7,7 +7,7 @@ version ``AIDON_``, and by shape: Aidon is the only HAN meter that pushes
 an **array** of register structures ``{OBIS, value[, {scaler, unit}]}``
 (engine ``registers``), so the Swedish list without a version is Aidon's
 too. Objects a meter type lacks are omitted; scalers and units come with
-the data. ``SCALERS`` below are what the meter *sends* (the simulator
+the data. The scalers in its index line are what the meter *sends* (the simulator
 writes them); the decoder reads them from the wire.
 
 Quirk ``zero_is_local``: the clock's deviation 0 stands for Norwegian local
@@ -41,35 +41,13 @@ list2 3
 1.0.32.7.0.255 long-unsigned
 1.0.52.7.0.255 long-unsigned
 1.0.72.7.0.255 long-unsigned
-list3 1
-1.1.0.2.129.255 visible-string
-0.0.96.1.0.255 visible-string
-0.0.96.1.7.255 visible-string
-1.0.1.7.0.255 double-long-unsigned
-1.0.2.7.0.255 double-long-unsigned
-1.0.3.7.0.255 double-long-unsigned
-1.0.4.7.0.255 double-long-unsigned
-1.0.31.7.0.255 long
-1.0.32.7.0.255 long-unsigned
+list3 1 list2
 0.0.1.0.0.255 octet-string
 1.0.1.8.0.255 double-long-unsigned
 1.0.2.8.0.255 double-long-unsigned
 1.0.3.8.0.255 double-long-unsigned
 1.0.4.8.0.255 double-long-unsigned
-list3 3
-1.1.0.2.129.255 visible-string
-0.0.96.1.0.255 visible-string
-0.0.96.1.7.255 visible-string
-1.0.1.7.0.255 double-long-unsigned
-1.0.2.7.0.255 double-long-unsigned
-1.0.3.7.0.255 double-long-unsigned
-1.0.4.7.0.255 double-long-unsigned
-1.0.31.7.0.255 long
-1.0.51.7.0.255 long
-1.0.71.7.0.255 long
-1.0.32.7.0.255 long-unsigned
-1.0.52.7.0.255 long-unsigned
-1.0.72.7.0.255 long-unsigned
+list3 3 list2
 0.0.1.0.0.255 octet-string
 1.0.1.8.0.255 double-long-unsigned
 1.0.2.8.0.255 double-long-unsigned
@@ -77,10 +55,7 @@ list3 3
 1.0.4.8.0.255 double-long-unsigned
 """
 
-# Scalers as sent (current 0.1 A, voltage 0.1 V, energy 10 Wh; the rest 0).
-SCALERS = "31.7:-1 51.7:-1 71.7:-1 32.7:-1 52.7:-1 72.7:-1 *.8:1"
 
-QUIRKS = ("zero_is_local",)
 
 # The simulator (hostlib/simulator.py): HDLC addresses and control, the
 # invoke-id, the header date-time form (none / octets / tagged), an example

@@ -43,35 +43,13 @@ list2 3
 1.0.32.7.0.255 double-long-unsigned
 1.0.52.7.0.255 double-long-unsigned
 1.0.72.7.0.255 double-long-unsigned
-list3 1
-1.1.0.2.129.255 octet-string
-0.0.96.1.0.255 octet-string
-0.0.96.1.7.255 octet-string
-1.0.1.7.0.255 double-long-unsigned
-1.0.2.7.0.255 double-long-unsigned
-1.0.3.7.0.255 double-long-unsigned
-1.0.4.7.0.255 double-long-unsigned
-1.0.31.7.0.255 double-long-unsigned
-1.0.32.7.0.255 double-long-unsigned
+list3 1 list2
 0.0.1.0.0.255 octet-string
 1.0.1.8.0.255 double-long-unsigned
 1.0.2.8.0.255 double-long-unsigned
 1.0.3.8.0.255 double-long-unsigned
 1.0.4.8.0.255 double-long-unsigned
-list3 3
-1.1.0.2.129.255 octet-string
-0.0.96.1.0.255 octet-string
-0.0.96.1.7.255 octet-string
-1.0.1.7.0.255 double-long-unsigned
-1.0.2.7.0.255 double-long-unsigned
-1.0.3.7.0.255 double-long-unsigned
-1.0.4.7.0.255 double-long-unsigned
-1.0.31.7.0.255 double-long-unsigned
-1.0.51.7.0.255 double-long-unsigned
-1.0.71.7.0.255 double-long-unsigned
-1.0.32.7.0.255 double-long-unsigned
-1.0.52.7.0.255 double-long-unsigned
-1.0.72.7.0.255 double-long-unsigned
+list3 3 list2
 0.0.1.0.0.255 octet-string
 1.0.1.8.0.255 double-long-unsigned
 1.0.2.8.0.255 double-long-unsigned
@@ -79,10 +57,7 @@ list3 3
 1.0.4.8.0.255 double-long-unsigned
 """
 
-# Implied scalers: current mA, voltage 0.1 V.
-SCALERS = "31.7:-3 51.7:-3 71.7:-3 32.7:-1 52.7:-1 72.7:-1"
 
-QUIRKS = ("three_wire_ul2",)
 
 # The simulator: list 1 every 2 s (KFM_001; the 2016 draft said 2.5 s),
 # list 2 every 10 s, the hourly list 3 at xx:00:10; "09 0C" header time.

@@ -7,7 +7,7 @@ first element is the list version ``Kamstrup_V0001`` without its OBIS code
 (``bare``). Newer 1-phase firmware pads missing objects with ``00 00`` (two
 nulls), skipped. The Danish "DLMS push 1" list (65 elements) uses the same
 pairs and scalers, with the meter number as an integer. No scaler-unit on
-the wire; the implied scalers (``SCALERS``): current 0.01 A, voltage 1 V,
+the wire; the implied scalers (its index line): current 0.01 A, voltage 1 V,
 power W/var, energy 10 Wh/varh (Norway), power factor 0.01.
 
 Quirks, each decided per frame from the meter type (the value of
@@ -46,35 +46,13 @@ list1 3
 1.1.32.7.0.255 long-unsigned
 1.1.52.7.0.255 long-unsigned
 1.1.72.7.0.255 long-unsigned
-list2 1
-1.1.0.2.129.255 visible-string bare
-1.1.0.0.5.255 visible-string
-1.1.96.1.1.255 visible-string
-1.1.1.7.0.255 double-long-unsigned
-1.1.2.7.0.255 double-long-unsigned
-1.1.3.7.0.255 double-long-unsigned
-1.1.4.7.0.255 double-long-unsigned
-1.1.31.7.0.255 double-long-unsigned
-1.1.32.7.0.255 long-unsigned
+list2 1 list1
 0.1.1.0.0.255 octet-string
 1.1.1.8.0.255 double-long-unsigned
 1.1.2.8.0.255 double-long-unsigned
 1.1.3.8.0.255 double-long-unsigned
 1.1.4.8.0.255 double-long-unsigned
-list2 3
-1.1.0.2.129.255 visible-string bare
-1.1.0.0.5.255 visible-string
-1.1.96.1.1.255 visible-string
-1.1.1.7.0.255 double-long-unsigned
-1.1.2.7.0.255 double-long-unsigned
-1.1.3.7.0.255 double-long-unsigned
-1.1.4.7.0.255 double-long-unsigned
-1.1.31.7.0.255 double-long-unsigned
-1.1.51.7.0.255 double-long-unsigned
-1.1.71.7.0.255 double-long-unsigned
-1.1.32.7.0.255 long-unsigned
-1.1.52.7.0.255 long-unsigned
-1.1.72.7.0.255 long-unsigned
+list2 3 list1
 0.1.1.0.0.255 octet-string
 1.1.1.8.0.255 double-long-unsigned
 1.1.2.8.0.255 double-long-unsigned
@@ -82,9 +60,7 @@ list2 3
 1.1.4.8.0.255 double-long-unsigned
 """
 
-SCALERS = "31.7:-2 51.7:-2 71.7:-2 13.7:-2 33.7:-2 53.7:-2 73.7:-2 *.8:1"
 
-QUIRKS = ("ct_milliamp", "one_wh_variants", "centivolt_above_1000")
 
 # The simulator: its list every 10 s at xx:xx:x0, the hourly list 2 at xx:00:05.
 SIMULATE = ("dest=2B src=21 control=13 invoke=00000000 time=octets id=5706567277656672 "
