@@ -1,0 +1,690 @@
+# protocols/energy.py: hourly energy, days and months in local time, the capacity tariff.
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""Energy accounting shared by the host and the dongle (sans-IO, bounded memory).
+
+    from protocols.energy import Energy
+    acct = Energy(on_hour=print)              # zone Europe/Oslo, top 3, Norwegian steps
+    for reading in readings:
+        acct.feed(reading, now=received_utc)  # now: seconds since 1970 UTC, or None
+    print(acct.running())                     # the hour in progress, projection, margin
+    print(acct.month())                       # the month's peaks, capacity and step
+
+Everything is integer arithmetic on UTC seconds since 1970 (``t``) and UTC
+hour numbers (``h = t // 3600``), so the device (32-bit, single-precision
+floats) and the host give the same numbers. docs/energy.md explains the
+rules; in short:
+
+* an hour's energy is the difference of two consecutive hourly register
+  values (list 3, or Kamstrup's hourly list): source ``meter``;
+* when list-3 values are missing, the span between two of them gets the
+  register difference, shared out in proportion to the power integrated
+  from lists 1/2 in each hour (``estimated``); hours with no power sample
+  at all share what the integration does not explain (``missing``); the
+  span always sums to the register difference, and no hour is given twice;
+* days and months are local (``zone``); the month's capacity is the average
+  of the top ``top`` daily maximum hours (each on a different day);
+  ``missing`` hours count in the totals but are never a peak.
+
+Clocks: the hour boundaries and registers come from the meter's clock (the
+list-3 clock register); power is integrated on the meter's push time when
+the push carries one (Kaifa, Kamstrup), else on the receive time ``now``
+(Aidon lists 1/2). A time with a UTC offset is taken as sent when the zone
+agrees with that offset, else (Aidon's deviation 0, Kaifa SE's -60 all year)
+as local time in ``zone``; a time without an offset is local time in
+``zone``, the repeated autumn hour told apart by the previous reading.
+"""
+
+# -- civil time, integers only ---------------------------------------------------
+
+
+def days_from_civil(y, m, d):
+    """Days since 1970-01-01 of a proleptic Gregorian date."""
+    if m <= 2:
+        y -= 1
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    mp = m + 9 if m <= 2 else m - 3
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def civil_from_days(z):
+    """(year, month, day) of a day number since 1970-01-01."""
+    z += 719468
+    era = (z if z >= 0 else z - 146096) // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    if m <= 2:
+        y += 1
+    return y, m, d
+
+
+def seconds(y, mo, d, h=0, mi=0, s=0):
+    """Seconds since 1970 of a civil date-time (no zone: UTC or local)."""
+    return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s
+
+
+def _last_sunday(y, m):
+    """Day number of the last Sunday of month m (March or October)."""
+    last = days_from_civil(y, m, 31)
+    # 1970-01-01 was a Thursday: weekday (Mon=0) = (days + 3) % 7.
+    return last - (last + 3 - 6) % 7
+
+
+class EUZone:
+    """A European zone: standard offset ``std`` seconds, summer time (+1 h)
+    from the last Sunday of March to the last Sunday of October, both at
+    01:00 UTC (EU directive 2000/84/EC), or no summer time (``dst=False``)."""
+
+    def __init__(self, name, std, dst=True):
+        self.name = name
+        self.std = std
+        self.dst = dst
+
+    def utcoffset(self, t):
+        """Seconds to add to UTC ``t`` for local time."""
+        if not self.dst:
+            return self.std
+        y = civil_from_days(t // 86400)[0]
+        start = _last_sunday(y, 3) * 86400 + 3600
+        end = _last_sunday(y, 10) * 86400 + 3600
+        if start <= t < end:
+            return self.std + 3600
+        return self.std
+
+    def __repr__(self):
+        return "EUZone(%r)" % self.name
+
+
+# The zones the device knows by name (the host may pass any zoneinfo zone).
+_EU_ZONES = (
+    ("Europe/London", 0), ("Europe/Dublin", 0), ("Europe/Lisbon", 0), ("UTC", None), ("Etc/UTC", None),
+    ("Europe/Oslo", 3600), ("Europe/Stockholm", 3600), ("Europe/Copenhagen", 3600),
+    ("Europe/Berlin", 3600), ("Europe/Amsterdam", 3600), ("Europe/Brussels", 3600),
+    ("Europe/Luxembourg", 3600), ("Europe/Paris", 3600), ("Europe/Zurich", 3600),
+    ("Europe/Vienna", 3600), ("Europe/Ljubljana", 3600), ("Europe/Zagreb", 3600),
+    ("Europe/Prague", 3600), ("Europe/Bratislava", 3600), ("Europe/Budapest", 3600),
+    ("Europe/Warsaw", 3600), ("Europe/Rome", 3600), ("Europe/Madrid", 3600),
+    ("Europe/Belgrade", 3600), ("Europe/Helsinki", 7200), ("Europe/Tallinn", 7200),
+    ("Europe/Riga", 7200), ("Europe/Vilnius", 7200), ("Europe/Athens", 7200),
+    ("Europe/Sofia", 7200), ("Europe/Bucharest", 7200),
+)
+
+
+def zone(name):
+    """The EUZone called ``name`` (e.g. ``Europe/Oslo``); ValueError if unknown."""
+    for n, std in _EU_ZONES:
+        if n == name:
+            if std is None:
+                return EUZone(n, 0, False)
+            return EUZone(n, std)
+    raise ValueError("zone: expected one of %s, found %r" % (", ".join(n for n, _ in _EU_ZONES), name))
+
+
+def local_candidates(zone_, local):
+    """UTC seconds whose local time in ``zone_`` is ``local``: 1, 2 (the
+    repeated autumn hour, earlier first) or 0 (the skipped spring hour).
+    Needs only ``zone_.utcoffset``, so any zone object works."""
+    out = []
+    # Offsets change at most twice a year: the ones a day before and a day
+    # after are the only two that can apply.
+    for off in (zone_.utcoffset(local - 86400), zone_.utcoffset(local + 86400)):
+        u = local - off
+        if zone_.utcoffset(u) == off and u not in out:
+            out.append(u)
+    if len(out) == 2 and out[0] > out[1]:
+        out = [out[1], out[0]]
+    return out
+
+
+def parse_iso(text):
+    """(local seconds, offset seconds or None) of ``YYYY-MM-DDTHH:MM:SS[.f][Z|+HH:MM]``.
+
+    ValueError on anything else."""
+    if type(text) is not str or len(text) < 19 or text[4] != "-" or text[7] != "-" or \
+            text[10] not in "T " or text[13] != ":" or text[16] != ":":
+        raise ValueError("time: expected YYYY-MM-DDTHH:MM:SS, found %r" % (text,))
+    try:
+        y, mo, d = int(text[0:4]), int(text[5:7]), int(text[8:10])
+        h, mi, s = int(text[11:13]), int(text[14:16]), int(text[17:19])
+    except ValueError:
+        raise ValueError("time: expected YYYY-MM-DDTHH:MM:SS, found %r" % (text,))
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and h <= 23 and mi <= 59 and s <= 59):
+        raise ValueError("time: out of range: %r" % (text,))
+    rest = text[19:]
+    if rest[:1] == ".":
+        k = 1
+        while k < len(rest) and "0" <= rest[k] <= "9":
+            k += 1
+        rest = rest[k:]
+    off = None
+    if rest == "Z":
+        off = 0
+    elif rest:
+        if len(rest) not in (5, 6) or rest[0] not in "+-":
+            raise ValueError("time: bad UTC offset in %r" % (text,))
+        try:
+            oh = int(rest[1:3])
+            om = int(rest[-2:])
+        except ValueError:
+            raise ValueError("time: bad UTC offset in %r" % (text,))
+        off = (oh * 3600 + om * 60) * (-1 if rest[0] == "-" else 1)
+    return seconds(y, mo, d, h, mi, s), off
+
+
+def to_utc(text, zone_, hint=None):
+    """UTC seconds of a meter's time text, by the rules of the module doc.
+
+    ``hint``: the UTC time of the previous reading, to pick the right one of
+    the two autumn hours that have the same local time. Returns
+    (utc, offset_trusted)."""
+    local, off = parse_iso(text)
+    if off is not None:
+        u = local - off
+        if off == 0 and text[-1:] == "Z" or zone_.utcoffset(u) == off:
+            return u, True
+    c = local_candidates(zone_, local)
+    if not c:  # a skipped spring hour: read it as the time before the change
+        return local - zone_.utcoffset(local - 86400), False
+    if len(c) == 2 and hint is not None and c[0] < hint - 1800:
+        return c[1], False
+    return c[0], False
+
+
+def local_hour(zone_, h):
+    """(year, month, day, hour, offset seconds) of UTC hour number ``h``."""
+    t = h * 3600
+    off = zone_.utcoffset(t)
+    lt = t + off
+    y, m, d = civil_from_days(lt // 86400)
+    return y, m, d, (lt % 86400) // 3600, off
+
+
+def hour_iso(zone_, h):
+    """``2026-01-05T17:00:00+01:00``: the local start of UTC hour ``h``."""
+    y, m, d, hh, off = local_hour(zone_, h)
+    sign = "+" if off >= 0 else "-"
+    a = off if off >= 0 else -off
+    return "%04d-%02d-%02dT%02d:00:00%s%02d:%02d" % (y, m, d, hh, sign, a // 3600, (a % 3600) // 60)
+
+
+# -- the capacity tariff ------------------------------------------------------------------
+
+# Lower bounds of the steps, Wh per hour: 0-2, 2-5, 5-10, 10-15, 15-20, 20-25,
+# 25-50, 50-75, 75-100 and 100+ kWh/h, the table most Norwegian grid
+# companies adopted in 2022 (e.g. Hallingdal Energinett (hsev.no, "Tariffer
+# privatpersoner 01.08.2022"); Lysna (lysna.no) and Elvia use the first six
+# the same way). docs/energy.md names the sources.
+DEFAULT_STEPS = (0, 2000, 5000, 10000, 15000, 20000, 25000, 50000, 75000, 100000)
+
+
+def check_steps(steps):
+    """A step table as a tuple of int Wh lower bounds; ValueError if not one."""
+    out = []
+    for s in steps:
+        if type(s) is not int or s < 0:
+            raise ValueError("steps: expected whole Wh >= 0, found %r" % (s,))
+        if out and s <= out[-1]:
+            raise ValueError("steps: expected increasing thresholds, found %d after %d" % (s, out[-1]))
+        out.append(s)
+    if not out or out[0] != 0:
+        raise ValueError("steps: the first step must start at 0 Wh, found %r" % (out[:1],))
+    return tuple(out)
+
+
+def top_days(days, top):
+    """The ``top`` largest daily maxima, each on its own day (``days``: a list
+    of (wh, h) per day), largest first, the earlier hour first on a tie."""
+    best = sorted(days, key=lambda x: (-x[0], x[1]))
+    return best[:top]
+
+
+def step_of(total, k, steps):
+    """(index from 1, from_wh, to_wh or None) of the average ``total / k``."""
+    i = 0
+    for n in range(len(steps)):
+        if total >= k * steps[n]:  # average >= threshold, exactly
+            i = n
+    nxt = steps[i + 1] if i + 1 < len(steps) else None
+    return i + 1, steps[i], nxt
+
+
+def average(total, k):
+    """``total / k`` rounded half up to a whole Wh (0 when k is 0)."""
+    return (2 * total + k) // (2 * k) if k else 0
+
+
+def margin(others, day_max, so_far, top, steps):
+    """Wh the running hour may still use before the month's average reaches
+    the next step (None on the top step).
+
+    ``others``: the daily maxima (Wh) of the month's other days; ``day_max``:
+    the largest closed hour of the running hour's day (0 if none);
+    ``so_far``: the running hour's energy so far."""
+    best = sorted(others, reverse=True)
+    x = day_max if day_max > so_far else so_far
+    cur = sorted(best + [x], reverse=True)[:top]
+    k = len(cur)
+    _idx, _lo, nxt = step_of(sum(cur), k, steps)
+    if nxt is None:
+        return None
+    # With the running hour among the top k, the average reaches nxt when
+    # the hour reaches k * nxt minus the other k - 1 largest days.
+    need = k * nxt - sum(best[: k - 1])
+    m = need - so_far
+    return m if m > 0 else 0
+
+
+# -- the accounting ----------------------------------------------------------------
+
+_POWER = ("active_power_import", "active_power_export", "reactive_power_import", "reactive_power_export")
+_ENERGY = ("active_energy_import", "active_energy_export", "reactive_energy_import", "reactive_energy_export")
+_SCALE = {"W": 1, "var": 1, "Wh": 1, "varh": 1, "kW": 1000, "kvar": 1000, "kWh": 1000, "kvarh": 1000}
+
+METER, ESTIMATED, MISSING = "meter", "estimated", "missing"
+
+ANCHOR_TOLERANCE = 60  # s: an energy reading this close to a full hour anchors it
+STATE_VERSION = 1
+
+
+def _value(reading, name):
+    """A register's value in W/Wh (var/varh) as an int, or None."""
+    for r in reading.registers:
+        if r.name == name:
+            v = r.value
+            if type(v) is not int and type(v) is not float:
+                return None
+            f = _SCALE.get(r.unit, 1)
+            return int(round(v * f)) if type(v) is float or f != 1 else v
+    return None
+
+
+def _clock(reading):
+    for r in reading.registers:
+        if r.name == "clock" and type(r.value) is str:
+            return r.value
+    return None
+
+
+class Energy:
+    """Hourly energy from readings, and the month's capacity figures.
+
+    ``zone``: an object with ``utcoffset(t)`` (EUZone, or the host's
+    zoneinfo wrapper; default Europe/Oslo); ``top``: hours in the capacity
+    average; ``steps``: Wh lower bounds of the tariff steps; ``on_hour``:
+    called with each finished hour ``(h, import_wh, export_wh,
+    reactive_import, reactive_export, source)`` (h: UTC hour number; a
+    quantity the meter does not send is None), once per hour, in order.
+    ``max_gap``: seconds between power samples beyond which nothing is
+    integrated; ``max_pending``: hours of integration kept while list-3
+    values are missing (older hours become ``missing``).
+    """
+
+    def __init__(self, zone_=None, top=3, steps=DEFAULT_STEPS, on_hour=None, max_gap=60,
+                 max_pending=48, months_kept=2):
+        self.zone = zone_ if zone_ is not None else zone("Europe/Oslo")
+        if type(top) is not int or top < 1:
+            raise ValueError("top: expected a whole number >= 1, found %r" % (top,))
+        self.top = top
+        self.steps = check_steps(steps)
+        self.on_hour = on_hour
+        self.max_gap = max_gap
+        self.max_pending = max_pending
+        self.months_kept = months_kept
+        self.anchor = None  # [h, e0, e1, e2, e3]: registers at the start of hour h
+        self.pending = {}  # h -> [J0, J1, J2, J3, covered seconds]
+        self.last = [None, None, None, None]  # per quantity: [t, W]
+        self.last_t = None  # UTC time of the last reading (the autumn-hour hint)
+        self.months = []  # [[y, m, imp, exp, n_meter, n_est, n_missing, {day: [max, h, imp, exp]}]]
+        self.counters = {"readings": 0, "hours": 0, "estimated": 0, "missing": 0, "duplicate": 0,
+                         "stale": 0, "backwards": 0, "out_of_order": 0, "no_time": 0,
+                         "off_hour": 0, "bad_time": 0, "offset_ignored": 0}
+
+    # -- input -----------------------------------------------------------------
+    def feed(self, reading, now=None):
+        """Account one Reading; ``now``: its receive time (UTC seconds) or None."""
+        c = self.counters
+        c["readings"] += 1
+        t = None
+        clock = _clock(reading)
+        bad = False
+        if reading.time is not None and reading.time != clock:
+            t = self._utc(reading.time)
+            bad = t is None
+        if t is None and now is not None:
+            t = int(now + 0.5) if type(now) is float else now
+        e0 = _value(reading, _ENERGY[0])
+        if t is not None:
+            vals = [_value(reading, n) for n in _POWER]
+            if vals[0] is not None or vals[1] is not None:
+                self.power(t, vals[0], vals[1], vals[2], vals[3])
+            self.last_t = t
+        elif e0 is None and not bad:
+            c["no_time"] += 1
+        if e0 is not None:
+            at = clock if clock is not None else reading.time
+            u = self._utc(at) if at is not None else t
+            if u is None:
+                c["no_time"] += 1
+                return
+            h = (u + 1800) // 3600
+            if u - h * 3600 > ANCHOR_TOLERANCE or h * 3600 - u > ANCHOR_TOLERANCE:
+                c["off_hour"] += 1
+                return
+            if self.last_t is None or u > self.last_t:
+                self.last_t = u
+            self.registers(h, e0, _value(reading, _ENERGY[1]), _value(reading, _ENERGY[2]),
+                           _value(reading, _ENERGY[3]))
+
+    def _utc(self, text):
+        try:
+            u, trusted = to_utc(text, self.zone, self.last_t)
+        except ValueError:
+            self.counters["bad_time"] += 1
+            return None
+        if not trusted and text[-6:-5] in ("+", "-"):
+            self.counters["offset_ignored"] += 1
+        return u
+
+    def power(self, t, p_imp, p_exp=None, q_imp=None, q_exp=None):
+        """A power sample (W, var) at UTC second ``t``: integrate since the last."""
+        vals = (p_imp, p_exp, q_imp, q_exp)
+        for q in range(4):
+            p = vals[q]
+            if p is None:
+                continue
+            last = self.last[q]
+            if last is not None:
+                dt = t - last[0]
+                if dt <= 0:
+                    if q == 0:
+                        self.counters["out_of_order"] += 1
+                    continue
+                if dt <= self.max_gap:
+                    self._integrate(q, last[0], t, last[1])
+                last[0] = t
+                last[1] = p
+            else:
+                self.last[q] = [t, p]
+
+    def _integrate(self, q, t0, t1, p):
+        floor = self.anchor[0] * 3600 if self.anchor is not None else None
+        while t0 < t1:
+            h = t0 // 3600
+            end = (h + 1) * 3600
+            if end > t1:
+                end = t1
+            if floor is None or t0 >= floor:
+                rec = self.pending.get(h)
+                if rec is None:
+                    rec = [0, 0, 0, 0, 0]
+                    self.pending[h] = rec
+                    self._trim()
+                rec[q] += p * (end - t0)
+                if q == 0:
+                    rec[4] += end - t0
+            t0 = end
+
+    def _trim(self):
+        while len(self.pending) > self.max_pending:
+            del self.pending[min(self.pending)]
+
+    def registers(self, h, a_imp, a_exp=None, r_imp=None, r_exp=None):
+        """Hourly cumulative registers (Wh, varh) at the start of UTC hour ``h``:
+        close the hours since the previous ones."""
+        e = [h, a_imp, a_exp, r_imp, r_exp]
+        a = self.anchor
+        c = self.counters
+        if a is None:
+            self._set_anchor(e)
+            return
+        h0 = a[0]
+        if h <= h0:
+            c["duplicate" if h == h0 and a[1:] == e[1:] else "stale"] += 1
+            return
+        if a_imp < a[1]:
+            c["backwards"] += 1  # a new or reset meter: start again, nothing invented
+            self._set_anchor(e)
+            return
+        n = h - h0
+        diffs = []
+        for q in range(4):
+            x, y = a[q + 1], e[q + 1]
+            diffs.append(y - x if x is not None and y is not None and y >= x else None)
+        shares = [self._share(q, h0, n, diffs[q]) for q in range(4)]
+        for k in range(n):
+            hh = h0 + k
+            if n == 1:
+                src = METER
+            else:
+                rec = self.pending.get(hh)
+                src = ESTIMATED if rec is not None and rec[4] > 0 else MISSING
+            hour = (hh, shares[0][k] if shares[0] else None, shares[1][k] if shares[1] else None,
+                    shares[2][k] if shares[2] else None, shares[3][k] if shares[3] else None, src)
+            self._finish(hour)
+        self._set_anchor(e)
+
+    def _share(self, q, h0, n, d):
+        """The register difference ``d`` shared over hours h0..h0+n-1 (ints summing to d).
+
+        An hour with power samples is estimated at its integrated energy,
+        extrapolated to the whole hour at its average power (a dongle that
+        restarted mid-hour saw part of it); hours without any sample share
+        evenly what those estimates leave of ``d`` (nothing, when the meter
+        itself was off); then everything is scaled to ``d`` exactly."""
+        if d is None:
+            return None
+        if n == 1:
+            return [d]
+        pend = self.pending
+        est = []
+        covered_j = 0
+        blind = 0
+        for k in range(n):
+            rec = pend.get(h0 + k)
+            if rec is not None and rec[4] > 0:
+                cov = rec[4] if rec[4] < 3600 else 3600
+                j = rec[q] * 3600 // cov
+                est.append(j)
+                covered_j += j
+            else:
+                est.append(None)
+                blind += 1
+        rest = d * 3600 - covered_j
+        ws = []
+        wsum = 0
+        for j in est:
+            if blind and rest > 0:
+                # weights times ``blind`` so that the even share stays whole
+                w = rest if j is None else j * blind
+            elif covered_j > 0:
+                w = 0 if j is None else j
+            else:
+                w = 1
+            if w < 0:
+                w = 0
+            ws.append(w)
+            wsum += w
+        out = []
+        acc = 0
+        given = 0
+        for k in range(n):
+            acc += ws[k]
+            upto = (2 * d * acc + wsum) // (2 * wsum) if k < n - 1 else d
+            out.append(upto - given)
+            given = upto
+        return out
+
+    def _set_anchor(self, e):
+        self.anchor = e
+        h = e[0]
+        for k in list(self.pending):
+            if k < h:
+                del self.pending[k]
+
+    def _finish(self, hour):
+        c = self.counters
+        c["hours"] += 1
+        if hour[5] == ESTIMATED:
+            c["estimated"] += 1
+        elif hour[5] == MISSING:
+            c["missing"] += 1
+        self.book(hour)
+        if self.on_hour is not None:
+            self.on_hour(hour)
+
+    # -- months ----------------------------------------------------------------------
+    def _month_rec(self, y, m, make=True):
+        for rec in self.months:
+            if rec[0] == y and rec[1] == m:
+                return rec
+        if not make:
+            return None
+        if len(self.months) >= self.months_kept:
+            oldest = min(self.months, key=lambda r: (r[0], r[1]))
+            if (y, m) < (oldest[0], oldest[1]):
+                return None  # older than every month kept: not booked
+            self.months.remove(oldest)
+        rec = [y, m, 0, 0, 0, 0, 0, {}]
+        self.months.append(rec)
+        return rec
+
+    def book(self, hour):
+        """Count a finished hour in its month (done for every hour given)."""
+        h, imp, exp = hour[0], hour[1] or 0, hour[2] or 0
+        y, m, d, _hh, _off = local_hour(self.zone, h)
+        rec = self._month_rec(y, m)
+        if rec is None:
+            return
+        rec[2] += imp
+        rec[3] += exp
+        rec[4 + (0 if hour[5] == METER else (1 if hour[5] == ESTIMATED else 2))] += 1
+        day = rec[7].get(d)
+        if day is None:
+            day = [-1, None, 0, 0]  # max Wh (-1: no peak-able hour yet), its hour, imp, exp
+            rec[7][d] = day
+        day[2] += imp
+        day[3] += exp
+        if hour[5] != MISSING and hour[1] is not None and (imp > day[0] or (imp == day[0] and h < day[1])):
+            day[0] = imp
+            day[1] = h
+
+    def month(self, y=None, m=None):
+        """The month's figures (the running hour's month by default), or None:
+        ``{"month", "import_wh", "export_wh", "hours": {source: n}, "days":
+        [{"day", "import_wh", "export_wh", "max_hour", "max_wh"}],
+        "peaks": [(h, wh)], "capacity_wh", "step": (index, from, to)}``."""
+        if y is None:
+            if not self.months:
+                return None
+            rec = max(self.months, key=lambda r: (r[0], r[1]))
+        else:
+            rec = self._month_rec(y, m, False)
+            if rec is None:
+                return None
+        return month_figures(rec, self.top, self.steps)
+
+    def running(self, now=None):
+        """The hour in progress: ``{"hour", "so_far_wh", "projection_wh",
+        "covered_s", "power_w", "margin_wh", "month"}`` or None before any
+        power sample. ``now``: UTC seconds (default: the last sample's time)."""
+        last = self.last[0]
+        if last is None:
+            return None
+        t = now if now is not None else last[0]
+        h = t // 3600
+        rec = self.pending.get(h)
+        j = rec[0] if rec is not None else 0
+        cov = rec[4] if rec is not None else 0
+        p = last[1]
+        if t > last[0] and t - last[0] <= self.max_gap:
+            j += p * (t - last[0])
+            cov += t - last[0]
+        elapsed = t - h * 3600
+        left = 3600 - elapsed
+        so_far = j // 3600
+        proj_j = j + p * left
+        if cov < elapsed and cov > 0:  # unseen time (start, restart): at the average seen
+            proj_j += j * (elapsed - cov) // cov
+        y, m, d, _hh, _off = local_hour(self.zone, h)
+        rec_m = self._month_rec(y, m, False)
+        others = []
+        day_max = 0
+        if rec_m is not None:
+            for k in rec_m[7]:
+                v = rec_m[7][k][0]
+                if k == d:
+                    day_max = v if v > 0 else 0
+                elif v >= 0:
+                    others.append(v)
+        return {"hour": h, "so_far_wh": so_far, "projection_wh": proj_j // 3600, "covered_s": cov,
+                "power_w": p, "margin_wh": margin(others, day_max, so_far, self.top, self.steps),
+                "month": "%04d-%02d" % (y, m)}
+
+    # -- state --------------------------------------------------------------------------
+    def state(self):
+        """A compact, JSON-able snapshot (lists and numbers only)."""
+        pend = [[k] + self.pending[k] for k in sorted(self.pending)]
+        months = []
+        for rec in self.months:
+            days = [[k] + rec[7][k] for k in sorted(rec[7])]
+            months.append(rec[:7] + [days])
+        cnt = [[k, self.counters[k]] for k in sorted(self.counters)]
+        return [STATE_VERSION, self.anchor, pend, self.last, self.last_t, months, cnt]
+
+    def restore(self, state):
+        """Take back a ``state()`` snapshot (ValueError if it is not one)."""
+        try:
+            if state[0] != STATE_VERSION:
+                raise ValueError("energy state: expected version %d, found %r" % (STATE_VERSION, state[0]))
+            anchor, pend, last, last_t, months, cnt = state[1:7]
+            pending = {}
+            for row in pend:
+                pending[row[0]] = [int(x) for x in row[1:6]]
+            mlist = []
+            for row in months:
+                days = {}
+                for drow in row[7]:
+                    days[drow[0]] = list(drow[1:5])
+                mlist.append(list(row[:7]) + [days])
+            lastq = [None if x is None else [x[0], x[1]] for x in last]
+            if len(lastq) != 4 or (anchor is not None and len(anchor) != 5):
+                raise ValueError("energy state: wrong shape")
+        except (TypeError, IndexError, KeyError) as e:
+            raise ValueError("energy state: not a snapshot (%s)" % (e,))
+        self.anchor = None if anchor is None else list(anchor)
+        self.pending = pending
+        self.last = lastq
+        self.last_t = last_t
+        self.months = mlist
+        for k, v in cnt:
+            self.counters[k] = v
+
+
+def month_figures(rec, top, steps):
+    """Figures of one month record (see Energy.month)."""
+    y, m = rec[0], rec[1]
+    days = []
+    peakable = []
+    for d in sorted(rec[7]):
+        v = rec[7][d]
+        days.append({"day": d, "import_wh": v[2], "export_wh": v[3],
+                     "max_hour": v[1], "max_wh": v[0] if v[0] >= 0 else None})
+        if v[0] >= 0:
+            peakable.append((v[0], v[1]))
+    best = top_days(peakable, top)
+    total = 0
+    for wh, _h in best:
+        total += wh
+    k = len(best)
+    idx, lo, hi = step_of(total, k if k else 1, steps)
+    return {"month": "%04d-%02d" % (y, m), "import_wh": rec[2], "export_wh": rec[3],
+            "hours": {METER: rec[4], ESTIMATED: rec[5], MISSING: rec[6]}, "days": days,
+            "peaks": [(h, wh) for wh, h in best], "capacity_wh": average(total, k),
+            "step": (idx, lo, hi)}

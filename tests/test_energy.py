@@ -1,0 +1,100 @@
+# tests/test_energy.py: protocols/energy.py on CPython: properties (hypothesis) and the
+# EU rule against zoneinfo. The hand-computed months are in tests/mp/test_energy_mp.py,
+# which runs here too (tests/test_micropython.py, "cpython") and inside MicroPython.
+import datetime
+import json
+import sys
+import zoneinfo
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from protocols import energy as E
+
+sys.path.insert(0, str(Path(__file__).parent / "mp"))
+import test_energy_mp as M  # noqa: E402  (the driver shared with the MicroPython tests)
+
+OSLO = E.zone("Europe/Oslo")
+
+
+@pytest.mark.parametrize("name", ["Europe/Oslo", "Europe/Helsinki", "Europe/London", "Europe/Lisbon"])
+@settings(max_examples=300, deadline=None)
+@given(t=st.integers(min_value=E.seconds(1997, 1, 1), max_value=E.seconds(2099, 12, 31)))
+def test_eu_rule_agrees_with_zoneinfo(name, t):
+    zi = zoneinfo.ZoneInfo(name)
+    want = int(datetime.datetime.fromtimestamp(t, zi).utcoffset().total_seconds())
+    assert E.zone(name).utcoffset(t) == want
+    u = datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+    assert E.civil_from_days(t // 86400) == (u.year, u.month, u.day)
+    assert E.seconds(u.year, u.month, u.day, u.hour, u.minute, u.second) == t
+
+
+def test_transitions_of_2026_by_hand():
+    # last Sundays: 29 March and 25 October 2026, at 01:00 UTC
+    assert E.days_from_civil(2026, 3, 29) == E._last_sunday(2026, 3)
+    assert E.days_from_civil(2026, 10, 25) == E._last_sunday(2026, 10)
+
+
+hour_plan = st.tuples(
+    st.integers(min_value=0, max_value=9000),  # W the dongle sees
+    st.integers(min_value=0, max_value=9000),  # Wh the meter counts
+    st.booleans(),  # list 3 at the start of the hour lost
+    st.sampled_from(["all", "none", "first half", "second half"]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(plan=st.lists(hour_plan, min_size=1, max_size=40), start=st.integers(min_value=0, max_value=24 * 400))
+def test_hours_sum_to_the_register_difference(plan, start):
+    """Whatever is lost, the hours between two list-3 values sum to their
+    difference, each hour is given once, in order, and none is negative."""
+    h0 = E.seconds(2026, 1, 1) // 3600 + start
+    watts = [p[0] for p in plan]
+    used = [p[1] for p in plan]
+    missed = tuple(k for k, p in enumerate(plan) if p[2] and k > 0)
+    spans = {"all": (0, 3600), "none": None, "first half": (0, 1800), "second half": (1800, 3600)}
+    seen = {k: spans[p[3]] for k, p in enumerate(plan) if k > 0}
+    # a list 3 needs the dongle at xx:00:10
+    missed = tuple(set(missed) | {k for k, s in seen.items() if s is None or s[0] != 0})
+    hours = []
+    e = E.Energy(OSLO, on_hour=hours.append)
+    end = M.drive(e, h0, watts, used=used, missed=missed, seen=seen)
+    assert [x[0] for x in hours] == list(range(h0, h0 + len(plan)))
+    assert sum(x[1] for x in hours) == end - 5000000 == sum(used)
+    assert all(x[1] >= 0 for x in hours)
+    # between consecutive anchors: the exact register difference
+    anchors = [0] + [k for k in range(1, len(plan)) if k not in missed] + [len(plan)]
+    for a, b in zip(anchors, anchors[1:]):
+        assert sum(x[1] for x in hours[a:b]) == sum(used[a:b])
+        srcs = {x[5] for x in hours[a:b]}
+        assert srcs == {"meter"} if b - a == 1 else "meter" not in srcs
+    # a snapshot taken at the end is JSON and restores to the same figures
+    f = E.Energy(OSLO)
+    f.restore(json.loads(json.dumps(e.state())))
+    assert f.month() == e.month()
+
+
+@settings(max_examples=100, deadline=None)
+@given(days=st.lists(st.integers(min_value=0, max_value=60000), min_size=0, max_size=30),
+       day_max=st.integers(min_value=0, max_value=60000), so_far=st.integers(min_value=0, max_value=60000),
+       top=st.integers(min_value=1, max_value=5))
+def test_margin_is_the_exact_room_to_the_next_step(days, day_max, so_far, top):
+    """Using the margin keeps the step; one Wh more reaches the next step."""
+    steps = E.DEFAULT_STEPS
+
+    def step_with(x):
+        vals = sorted(days + [max(day_max, x)], reverse=True)[:top]
+        return E.step_of(sum(vals), len(vals), steps)[0]
+
+    m = E.margin(days, day_max, so_far, top, steps)
+    now = step_with(so_far)
+    if m is None:
+        assert now == len(steps)
+        return
+    if m == 0:
+        assert step_with(so_far) >= now
+    else:
+        assert step_with(so_far + m - 1) == now
+        assert step_with(so_far + m) == now + 1
