@@ -56,6 +56,7 @@ def test_recognition_lookups():
     assert name(3, "AIDON_H0001") == "aidon"
     assert name(3, "kamstrup_v0001") is None and name(-3, "kamstrup_v0001") == "kamstrup"
     assert name(3, b"\xff\xfe") is None and name(3, b"") is None
+    assert name(3, True) is None and name(2, 7) is None  # not texts: no meter, no crash
     assert name(2, "adn") == "aidon" and name(2, "KFM") == "kaifa" and name(2, "LGZ") is None
     assert name(4, "KFM") == "kaifa" and name(4, "ISk") is None
     assert name(5, "pairs") == "kamstrup"

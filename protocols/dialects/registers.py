@@ -48,6 +48,6 @@ def decode(dn, hint, meter):
             if r.name == "list_version":
                 lv = r.raw
     # The meter a list version names, else the one this engine was given.
-    m = by(3, lv) if lv is not None else None
+    m = by(3, lv) if type(lv) is str else None
     mf = (m or meter).manufacturer
     return build(dn, regs, mf, hint, zero_is_local)

@@ -59,6 +59,8 @@ def find(col, value):
             value = str(value, "ascii")
         except UnicodeError:
             return None
+    elif type(value) is not str:
+        return None  # a number or a flag where a text belongs: no meter
     if col == -3:
         value = value.upper()
     elif col == 2 or col == 4:
