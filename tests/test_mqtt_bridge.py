@@ -234,7 +234,7 @@ def test_password_broker(tmp_path):
             pwfile = tmp_path / "pw"
             pwfile.write_text(secret + "\n")
             r2 = run_cli("mqtt", path, "--broker", b.url, "--username", "han", "--fast", "--bridge-id", "pw2",
-                         "--password-file", str(pwfile))
+                         "--password-file", str(pwfile), "--client-id", "my-bridge-42")
             assert r2.returncode == 0, r2.stderr
             msgs = s.wait_for(lambda m: ("hanreader/bridge/pw2/availability", "offline", False) in m)
             states = [p for t, p, rt in msgs if t == "hanreader/meter/5706567331323526/state"]
@@ -256,7 +256,10 @@ def test_password_broker(tmp_path):
             assert secret not in r5.stdout + r5.stderr
             assert "never taken on the command line" in r5.stderr
         with open(os.path.join(b.folder, "mosquitto.log"), "rb") as f:
-            assert secret.encode() not in f.read()
+            log = f.read()
+        assert secret.encode() not in log
+        # The client ids: the default (hanreader-<bridge id>) and --client-id.
+        assert b" as hanreader-pw (" in log and b" as my-bridge-42 (" in log
     finally:
         b.stop()
 
