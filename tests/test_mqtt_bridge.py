@@ -490,3 +490,35 @@ def test_encrypted_meter_with_keys(tmp_path, broker, sub):
     assert [pl for t, pl, rt in msgs if t == "enc/meter/ciphered/state"] == want
     for secret in (k["key"], k["auth_key"], k["key"].lower()):
         assert secret not in r.stdout + r.stderr
+
+
+def test_serial_port(broker, sub):
+    # A serial port (a pty carrying a Kamstrup's frames): -n ends after two readings.
+    from hostlib.simulator import PtySink
+
+    pty = PtySink()
+    p = subprocess.Popen(cli("mqtt", pty.path, "--broker", broker.url, "--bridge-id", "ser", "--topic-prefix", "ser",
+                             "--discovery-prefix", "serha", "--parity", "N", "-n", "2"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env())
+    try:
+        seen = []
+        while True:  # the bridge says when the port is open
+            line = p.stderr.readline()
+            seen.append(line)
+            assert line, seen
+            if line.strip().endswith(pty.path + ": connected"):
+                break
+        for rel in mqtt_streams.STREAMS["kamstrup"][:2]:
+            pty(mqtt_streams.mptest.read_hex(rel))
+            time.sleep(0.1)
+        code = p.wait(20)
+        errs = "".join(seen) + p.stderr.read()
+    finally:
+        if p.poll() is None:
+            stop_bridge(p)
+        pty.close()
+    assert code == 0, errs
+    msgs = sub.wait_for(lambda m: ("ser/bridge/ser/availability", "offline", False) in m)
+    states = [json.loads(pl) for t, pl, r in msgs if t.startswith("ser/meter/")]
+    assert [len(s["registers"]) for s in states] == [13, 18]
+    assert "2 readings published" in errs
