@@ -184,6 +184,7 @@ class MqttBridge:
         self.pending = {}  # (state topic, registers) -> payload, insertion order = age
         self.published = 0
         self.dropped_states = 0
+        self.errors = 0  # events the publisher could not handle (reported once)
         self._last_info = None
         self._worker = None
         self._closing = False
@@ -292,6 +293,10 @@ class MqttBridge:
                     if self.connected:
                         for msg in self.msgs.message(ev[1], ev[2]):
                             self._send(msg, 1)
+            except Exception as e:  # noqa: BLE001 - one bad event must not stop the publishing
+                self.errors += 1
+                if self.errors == 1:
+                    self.on_event("error", "could not publish (%s: %s); going on" % (type(e).__name__, e))
             finally:
                 if kind == "reading":
                     with self._idle:

@@ -423,10 +423,16 @@ def test_library_sync_and_asyncio(broker, sub):
     events = []
     with MqttBridge(broker.url, bridge_id="lib", topic_prefix="lib",
                     on_event=lambda k, m: events.append(k)) as bridge:
-        for rd in readings:
+        for rd in readings[:2]:
+            bridge.publish(rd)
+        # Something that is not a reading: said once, and the publishing goes on.
+        bridge.publish(object())
+        bridge.publish(object())
+        for rd in readings[2:]:
             bridge.publish(rd)
         assert bridge.flush(10)
-    assert events == ["connected"]
+        assert bridge.errors == 2
+    assert events == ["connected", "error"]
     msgs = sub.wait_for(lambda m: ("lib/bridge/lib/availability", "offline", False) in m)
     got = [pl for t, pl, r in msgs if t.startswith("lib/meter/")]
     assert got == [rd.to_json() for rd in readings]
