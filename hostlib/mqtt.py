@@ -129,13 +129,19 @@ class MqttBridge:
     ``topic_prefix``, ``discovery_prefix``, ``discovery``, ``meter_name``,
     ``expire_after``: see ``protocols.mqtt.Messages``.
     ``on_event(kind, message)``: ``connected``, ``lost`` (once per outage),
-    ``reconnected``.
+    ``reconnected``, ``error`` (once: something could not be published).
+    ``extras``: more publishers beside the readings' own messages (e.g. the
+    energy accounting's sensors): factories called once with this bridge's
+    ``protocols.mqtt.Messages``, each returning an object with generators
+    ``reading(reading)`` (after each reading's messages) and ``announce()``
+    (on every connection and on Home Assistant's ``online``), both of
+    ``(topic, payload, retain)``.
     """
 
     def __init__(self, broker="mqtt://localhost", *, username=None, password=None, ca_file=None, cert_file=None,
                  key_file=None, client_id=None, bridge_id=None, topic_prefix="hanreader",
                  discovery_prefix="homeassistant", discovery=True, meter_name=None, expire_after=60,
-                 keepalive=30, connect_timeout=10.0, on_event=None):
+                 keepalive=30, connect_timeout=10.0, on_event=None, extras=()):
         import paho.mqtt.client as paho  # here: importing hostlib does not need paho
 
         self.host, self.port, self.tls, url_user = parse_broker_url(broker)
@@ -154,6 +160,7 @@ class MqttBridge:
                                  sw_version=__version__, bridge_model="host bridge")
         except ValueError as e:
             raise MqttError("url", str(e)) from None
+        self.extras = [make(self.msgs) for make in extras]
         self.client_id = client_id or ("hanreader-" + self.msgs.bridge)
         self._paho = paho
         c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=self.client_id, clean_session=True,
@@ -291,8 +298,14 @@ class MqttBridge:
                     self._lost(ev[1])
                 elif kind == "message":
                     if self.connected:
+                        n = 0
                         for msg in self.msgs.message(ev[1], ev[2]):
+                            n += 1
                             self._send(msg, 1)
+                        if n:  # Home Assistant is back: the extras' configs too
+                            for x in self.extras:
+                                for msg in x.announce():
+                                    self._send(msg, 1)
             except Exception as e:  # noqa: BLE001 - one bad event must not stop the publishing
                 self.errors += 1
                 if self.errors == 1:
@@ -304,13 +317,14 @@ class MqttBridge:
                         self._idle.notify_all()
 
     def _reading(self, reading):
-        for msg in self.msgs.reading(reading):
+        for msg in self._reading_messages(reading):
             if self.connected:
                 self._send(msg, 1 if msg[2] else 0)
             elif not msg[2]:
                 # Offline: the configs are sent again on reconnection; of the
                 # states only the latest per meter and list is kept.
-                key = (msg[0], len(reading.registers))
+                # (The extras' states: the latest per topic.)
+                key = (msg[0], len(reading.registers) if msg[0].endswith("/state") else 0)
                 if key in self.pending:
                     del self.pending[key]
                     self.dropped_states += 1
@@ -319,11 +333,21 @@ class MqttBridge:
                     self.dropped_states += 1
                 self.pending[key] = msg
 
+    def _reading_messages(self, reading):
+        for msg in self.msgs.reading(reading):
+            yield msg
+        for x in self.extras:
+            for msg in x.reading(reading):
+                yield msg
+
     def _connected(self):
         self.connected = True
         self.client.subscribe(self.msgs.status_topic, qos=1)
         for msg in self.msgs.connected():
             self._send(msg, 1)
+        for x in self.extras:
+            for msg in x.announce():
+                self._send(msg, 1)
         pending = list(self.pending.values())
         self.pending.clear()
         for msg in pending:

@@ -447,6 +447,33 @@ def test_library_sync_and_asyncio(broker, sub):
     asyncio.run(main())
     msgs = sub.wait_for(lambda m: ("alib/bridge/alib/availability", "offline", False) in m)
     assert [pl for t, pl, r in msgs if t.startswith("alib/meter/")] == [rd.to_json() for rd in readings]
+    # Extras (e.g. the energy sensors): their configs at connection, their
+    # messages after each reading's own.
+    class Counter:
+        def __init__(self, msgs):
+            self.msgs = msgs
+            self.n = 0
+
+        def reading(self, rd):
+            key = self.msgs.meter_key(rd)
+            self.n += 1
+            yield (self.msgs.topic(key, "count"), str(self.n), False)
+
+        def announce(self):
+            yield ("xha/sensor/x/count/config", '{"name": "count"}', True)
+
+    with MqttBridge(broker.url, bridge_id="ext", topic_prefix="ext", discovery_prefix="xha",
+                    extras=[Counter]) as bridge:
+        for rd in readings:
+            bridge.publish(rd)
+        assert bridge.flush(10)
+        sub.publish("xha/status", "online")  # Home Assistant is back: the extras' configs too
+        sub.wait_for(lambda m: [t for t, pl, r in m].count("xha/sensor/x/count/config") == 2)
+    msgs = sub.wait_for(lambda m: ("ext/bridge/ext/availability", "offline", False) in m)
+    mine = [(t, pl) for t, pl, r in msgs if t.startswith("ext/meter/") or t == "xha/sensor/x/count/config"]
+    assert mine[0] == ("xha/sensor/x/count/config", '{"name": "count"}')
+    assert [pl for t, pl in mine if t.endswith("/count")] == ["1", "2", "3", "4"]
+    assert [t for t, pl in mine[1:3]] == ["ext/meter/5706567331323526/state", "ext/meter/5706567331323526/count"]
     with pytest.raises(MqttError) as e:
         MqttBridge("mqtt://127.0.0.1:%d" % free_port()).connect()
     assert e.value.kind == "refused"
