@@ -184,6 +184,7 @@ class MqttBridge:
         self.client = c
         self._events = queue.Queue(QUEUE_SIZE)
         self._first = threading.Event()
+        self._ready = threading.Event()
         self._first_rc = None
         self.connected = False
         self._ever = False
@@ -236,6 +237,8 @@ class MqttBridge:
                 raise MqttError("auth", "the broker at %s refused the login: %s" % (self.where, text.lower()),
                                 "check --username and the password (%s or --password-file)" % PASSWORD_ENV)
             raise MqttError("refused", "the broker at %s refused the connection: %s" % (self.where, text.lower()))
+        # Return once the publisher has sent online and the configs.
+        self._ready.wait(self.connect_timeout)
         return self
 
     def _stop_loop(self):
@@ -352,6 +355,7 @@ class MqttBridge:
         self.pending.clear()
         for msg in pending:
             self._send(msg, 0)
+        self._ready.set()
         if not self._ever:
             self._ever = True
             self.on_event("connected", "connected to the broker at %s" % self.where)
