@@ -141,7 +141,7 @@ class MqttBridge:
     def __init__(self, broker="mqtt://localhost", *, username=None, password=None, ca_file=None, cert_file=None,
                  key_file=None, client_id=None, bridge_id=None, topic_prefix="hanreader",
                  discovery_prefix="homeassistant", discovery=True, meter_name=None, expire_after=60,
-                 keepalive=30, connect_timeout=10.0, on_event=None, extras=()):
+                 keepalive=30, connect_timeout=10.0, on_event=None, extras=(), energy=None):
         import paho.mqtt.client as paho  # here: importing hostlib does not need paho
 
         self.host, self.port, self.tls, url_user = parse_broker_url(broker)
@@ -161,6 +161,15 @@ class MqttBridge:
         except ValueError as e:
             raise MqttError("url", str(e)) from None
         self.extras = [make(self.msgs) for make in extras]
+        # ``energy``: a protocols.energy.Energy: the running hour, the month's
+        # capacity average, step and margin as sensors too (docs/energy.md),
+        # published as an extra.
+        self.energy = None
+        if energy is not None:
+            from protocols.energy import EnergySensors
+
+            self.energy = EnergySensors(self.msgs, energy)
+            self.extras.append(_Timed(self.energy))
         self.client_id = client_id or ("hanreader-" + self.msgs.bridge)
         self._paho = paho
         c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=self.client_id, clean_session=True,
@@ -419,6 +428,19 @@ class MqttBridge:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+class _Timed:
+    """An extra whose ``reading`` also takes the receive time (EnergySensors)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def reading(self, reading):
+        return self.inner.reading(reading, time.time())
+
+    def announce(self):
+        return self.inner.announce()
 
 
 class AsyncMqttBridge:

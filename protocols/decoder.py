@@ -38,6 +38,13 @@ from .errors import (
 )
 from .hdlc import Frame, HdlcFramer, parse_frame
 
+try:  # CPython: names for the type hints (MicroPython ignores annotations and has no typing)
+    from typing import Callable, Dict, List, Optional, Tuple  # noqa: F401
+
+    from .reading import Reading  # noqa: F401
+except ImportError:
+    pass
+
 
 def _p1():
     from . import p1  # lazily: not every device reads P1
@@ -45,7 +52,7 @@ def _p1():
     return p1
 
 
-def decode_apdu(apdu, decrypt=None, _depth=0):
+def decode_apdu(apdu: bytes, decrypt: "Optional[Callable]" = None, _depth: int = 0) -> "Reading":
     """Reading for one APDU (``0F …``, a ciphered envelope ``DB``/``DC``)."""
     a = parse_apdu(apdu)
     if isinstance(a, DataNotification):
@@ -110,7 +117,7 @@ def _decode_plaintext(a, plain, authenticated):
     return decode_notification(inner, a.manufacturer)
 
 
-def decode_frame(frame, decrypt=None):
+def decode_frame(frame: bytes, decrypt: "Optional[Callable]" = None) -> "Reading":
     """Reading for one HDLC frame (bytes ``7E … 7E`` or a verified Frame)."""
     if not isinstance(frame, Frame):
         frame = parse_frame(frame)
@@ -366,7 +373,7 @@ class Reader:
 
     # -- stream ----------------------------------------------------------------
 
-    def feed(self, data):
+    def feed(self, data: bytes) -> "List[Reading]":
         out = []
         self.bytes_in += len(data)
         if self.protocol is None:
@@ -442,7 +449,7 @@ class Reader:
             if hasattr(fr, "keep_raw"):
                 fr.keep_raw = self.keep_raw
 
-    def flush(self):
+    def flush(self) -> None:
         for _, fr in self._framers:
             fr.flush()
         if self._gbt is not None:
@@ -461,8 +468,8 @@ class Reader:
 
     # -- reporting -------------------------------------------------------------
 
-    def counters(self):
-        """(name, value) pairs in a fixed order, summed over the live framers."""
+    def counters(self) -> "Dict[str, int]":
+        """The counters as a dict ``{name: value}``, summed over the live framers."""
         names = (
             "accepted",
             "hcs_errors",
@@ -483,15 +490,16 @@ class Reader:
                     if names[i] == name:
                         vals[i] += v
         out = [(names[i], vals[i]) for i in range(len(names))]
-        return out + [
+        # A dict, as hostlib's HanReader.counters() (an ordered one on CPython).
+        return dict(out + [
             ("decode_errors", self.decode_errors),
             ("encrypted", self.encrypted),
             ("key_errors", self.key_errors),
             ("replays", self.replays),
             ("readings", self.readings),
-        ]
+        ])
 
-    def status(self):
+    def status(self) -> "Tuple[str, str]":
         """(code, text) for a status line: ``no_data``, ``no_frames``,
         ``encrypted`` (no key), ``wrong_key``, ``replay``, ``errors`` or ``ok``."""
         if self.bytes_in == 0:
