@@ -437,10 +437,16 @@ class _Timed:
         self.inner = inner
 
     def reading(self, reading):
-        return self.inner.reading(reading, time.time())
+        # The reading's own receive time when it has one (a recording's
+        # timestamps, a live source), else now.
+        now = None if getattr(reading, "received_at", None) is not None else time.time()
+        return self.inner.reading(reading, now)
 
     def announce(self):
-        return self.inner.announce()
+        # EnergySensors' configs are remembered by Messages.add_sensor and
+        # come again with the meter's: nothing more to say here.
+        a = getattr(self.inner, "announce", None)
+        return a() if a is not None else iter(())
 
 
 class AsyncMqttBridge:
