@@ -325,7 +325,7 @@ def test_config_commands_persist_refuse_and_never_echo_secrets(tmp_path):
         'unknown setting "nosuch" (known: board, serial, autodetect, detect_order, dwell_s, '
         "redetect_s, status_s, raw, key, auth_key, uart, rx_pin, tx_pin, invert, wdt_s, "
         "stable_s, safe_boots, wifi_ssid, wifi_password, ntp, ntp_host, mqtt_broker, mqtt_port, mqtt_user, "
-        "mqtt_password, mqtt_tls, mqtt_topic_prefix, mqtt_discovery_prefix, mqtt_discovery, bridge_id, diag_s)",
+        "mqtt_password, mqtt_tls, mqtt_topic_prefix, mqtt_discovery_prefix, mqtt_discovery, bridge_id, diag_s, energy)",
         "raw: expected true or false, found a string",
         'serial: frame: expected 8N1, 8E1 or 8O1, found "7E1"',
         'cmd: expected "status", "config", "detect", "reset" or "help"',
