@@ -360,7 +360,9 @@ class ProgressReporter:
         self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                                  DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
                                  TextColumn("{task.fields[frames]} frames"),
-                                 console=self.console, transient=True)
+                                 console=self.console, transient=True,
+                                 # stdout is the readings' alone: never captured into the bar's console
+                                 redirect_stdout=False, redirect_stderr=False)
         self.task = self.progress.add_task(description, total=total, frames=0)
 
     def __enter__(self):

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
 import json
 
-from ._common import (EXIT_FAIL, EXIT_OK, RejectReporter, add_keys, add_output, add_serial, decryptor, emit, err,
+from ._common import (EXIT_FAIL, EXIT_OK, KeyNotice, RejectReporter, add_keys, add_output, add_serial, decryptor, emit, err,
                       opener, plural, positive, stopper)
 
 ORDER = 20
@@ -71,8 +71,10 @@ def run(args):
         if dash is not None:
             n = dash.run(gen, reader, count=args.count)
         else:
+            notice = KeyNotice(args)
             for r in gen:
                 n += 1
+                notice(r)
                 emit(r, args)
                 if args.count and n >= args.count:
                     break
