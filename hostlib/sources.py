@@ -441,12 +441,19 @@ class FileSource(Source):
         self.chunk = chunk
         self.position = 0  # input bytes consumed (for progress bars)
         self.format = RAW
+        self._read1 = getattr(f, "read1", f.read)
+        self._eof = False
 
     def _raw(self, size):
+        if self._eof:
+            return b""  # a terminal's end of input is said once: never read past it
         try:
-            data = self.f.read(size)
+            # read1: what is there (a pipe or a terminal need not fill the size)
+            data = self._read1(size)
         except OSError as e:
             raise SourceError("%s: %s" % (self.name, e.strerror or e)) from None
+        if not data:
+            self._eof = True
         self.position += len(data)
         return data
 
@@ -593,9 +600,10 @@ def open_file(path: str, format: str = "auto", speed: Optional[float] = None,
             raise SourceError("%s: %s" % (path, e.strerror or e)) from None
         own = True
     head = b""
+    format_given = format
     if format == "auto":
         try:
-            head = f.read(4096)
+            head = _read_head(f, 4096)
         except OSError as e:
             raise SourceError("%s: %s" % (name, e.strerror or e)) from None
         format = sniff(head)
@@ -611,7 +619,33 @@ def open_file(path: str, format: str = "auto", speed: Optional[float] = None,
     else:
         raise SourceError("unknown input format %r (auto, raw, hex, recording, p1, json)" % format)
     src.position = len(head)
+    if format_given == "auto" and not head:
+        src._eof = True
     return src
+
+
+def _read_head(f, size):
+    """Up to ``size`` bytes to sniff: what a pipe or terminal has given so far
+    (at least one read), or the file's first ``size`` bytes."""
+    read1 = getattr(f, "read1", None)
+    if read1 is None:
+        return f.read(size)
+    head = read1(size)
+    while head and len(head) < size and not f.isatty() and _is_regular(f):
+        more = read1(size - len(head))
+        if not more:
+            break
+        head += more
+    return head
+
+
+def _is_regular(f):
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+    except (OSError, AttributeError, ValueError):
+        return False
 
 
 class _Prefixed(FileSource):

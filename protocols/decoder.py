@@ -60,6 +60,14 @@ def decode_apdu(apdu: bytes, decrypt: "Optional[Callable]" = None, _depth: int =
     if isinstance(a, Ciphered):
         if _depth:
             raise ApduError("a ciphered APDU inside a ciphered APDU", 0)
+        if not valid_security_control(a.security_control):
+            raise FormatError(
+                "APDU 0x%02X: security control 0x%02X is not valid (suite %d%s%s): not a ciphered APDU"
+                % (a.tag, a.security_control, a.security_control & 0x0F,
+                   ", compression" if a.security_control & 0x80 else "",
+                   "" if a.security_control & 0x30 else ", neither encrypted nor authenticated"),
+                0,
+            )
         if decrypt is None:
             raise EncryptedError(
                 "APDU 0x%02X is encrypted (system title %s, security 0x%02X): no key is set"
@@ -152,6 +160,14 @@ def _find_raw(buf):
     return buf.find(b"\xdb\x08")
 
 
+def valid_security_control(sc):
+    """True for a security control byte a meter can send (Green Book 9.2.7.2.2):
+    security suite 0, 1 or 2 (bits 0-3), authentication and/or encryption
+    (bits 4, 5), no compression (bit 7, never used). Anything else (0xF8 from
+    random bytes) is not a ciphered APDU at all: a format error, not a key problem."""
+    return (sc & 0x0F) <= 2 and not sc & 0x80 and sc & 0x30 != 0
+
+
 # Stream protocols (Reader.protocol).
 HDLC = "hdlc"
 MBUS = "mbus"
@@ -211,7 +227,8 @@ class ApduFramer:
                 buf[0:1] = b""
                 continue
             total = 10 + hl + ln
-            if total > self.max_frame or ln < 5:
+            bad_sc = len(buf) > 10 + hl and not valid_security_control(buf[10 + hl])
+            if total > self.max_frame or ln < 5 or bad_sc:
                 if total > self.max_frame:
                     self.oversize += 1
                 else:
