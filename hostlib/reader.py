@@ -110,11 +110,15 @@ class HanReader:
     # -- feeding ---------------------------------------------------------------
     def feed(self, data: bytes, received: Optional[float] = None) -> List[Reading]:
         """Add bytes; return the readings they complete. ``received``: when
-        they arrived (POSIX seconds), given to the readings as ``received_at``."""
+        they arrived (POSIX seconds), given to the readings decoded here as
+        ``received_at`` (a dongle's JSON lines keep their own, if any)."""
         self.bytes_in += len(data)
         out = []
         if self.format != "dongle":
             out = self.core.feed(data)
+            if received is not None:
+                for r in out:
+                    r.received_at = received
         if self.dongle is not None:
             items = self.dongle.feed(data)
             out.extend(self._dongle_items(items))
@@ -127,10 +131,7 @@ class HanReader:
                     self.dongle = None
         if out:
             self.last_reading_at = time.monotonic()
-            if received is not None:
-                for r in out:
-                    if r.received_text is None:  # a dongle's own time is kept
-                        r.received_at = received
+        # A dongle's lines are passed on as it wrote them (received_at only if it has a clock).
         return out
 
     def _dongle_items(self, items):
