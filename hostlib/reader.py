@@ -110,15 +110,12 @@ class HanReader:
     # -- feeding ---------------------------------------------------------------
     def feed(self, data: bytes, received: Optional[float] = None) -> List[Reading]:
         """Add bytes; return the readings they complete. ``received``: when
-        they arrived (POSIX seconds), given to the readings decoded here as
-        ``received_at`` (a dongle's JSON lines keep their own, if any)."""
+        they arrived (POSIX seconds), given to the readings as ``received_at``
+        (a dongle's JSON line that carries its own keeps it)."""
         self.bytes_in += len(data)
         out = []
         if self.format != "dongle":
             out = self.core.feed(data)
-            if received is not None:
-                for r in out:
-                    r.received_at = received
         if self.dongle is not None:
             items = self.dongle.feed(data)
             out.extend(self._dongle_items(items))
@@ -131,7 +128,10 @@ class HanReader:
                     self.dongle = None
         if out:
             self.last_reading_at = time.monotonic()
-        # A dongle's lines are passed on as it wrote them (received_at only if it has a clock).
+            if received is not None:
+                for r in out:
+                    if r.received_text is None:  # a dongle's own receive time is kept
+                        r.received_at = received
         return out
 
     def _dongle_items(self, items):
