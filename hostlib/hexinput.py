@@ -83,7 +83,7 @@ def sniff(head):
     printable = not text.translate(None, _PRINTABLE)
     if stripped.startswith(b"{"):
         return JSONL
-    if _is_p1(head if printable else text):
+    if _is_p1(text):  # comments (which may quote anything) left out
         return P1TEXT
     if printable:
         return HEX
