@@ -13,19 +13,29 @@ Decryption hooks in through ``decrypt``: a callable ``(Ciphered) ->
 act on (digest 3.3):
 
 * no key set and a ciphered APDU arrives: ``EncryptedError`` (``encrypted``);
-* the tag does not verify, or the plaintext is not an APDU (encryption-only
-  frames have no tag, so that is how a wrong key shows): ``DecryptionError``
-  (``key``);
+* the key is wrong: the tag does not verify and the plaintext is not even
+  the start of an APDU, or (encryption-only frames have no tag) the
+  plaintext is not an APDU: ``DecryptionError`` (``key``);
+* the tag does not verify although the key decrypts the frame: the
+  authentication key is wrong or the frame was altered:
+  ``AuthenticationError`` (``auth``);
+* an authentication key is set and a frame has no tag (a downgrade?):
+  ``UnauthenticatedError`` (``unauthenticated``);
+* a plaintext that starts like an APDU but is cut short or malformed: the
+  frame is damaged, its own error (``truncated``, ``format`` …);
 * a frame counter that does not increase: ``ReplayError`` (``replay``);
 * no frames at all: ``Reader.status()`` says so.
 
 ``Reader`` detects the stream's protocol from its content (digest section
 0): HDLC (``7E A…``), wired M-Bus (``68 L L 68``), P1/DSMR ASCII (``/XXX5``)
-or bare ciphered APDUs (``DB 08``, Luxembourg Smarty); general block
-transfer (``E0``) blocks are reassembled whatever carries them.
+or bare APDUs (``DB 08``, Luxembourg Smarty; a pasted ``0F …`` or
+``E6 E7 00 …`` dump); general block transfer (``E0``) blocks are
+reassembled whatever carries them. The framers are in ``hdlc``, ``mbus``,
+``p1`` and ``apduframer``; where each protocol's messages start is
+``framing.find_signature``.
 """
 
-from .apdu import BlockTransfer, Ciphered, DataNotification, parse_apdu
+from .apdu import BlockTransfer, Ciphered, DataNotification, GbtAssembler, looks_like_apdu, parse_apdu
 from .dialects import decode_notification
 from .errors import (
     ApduError,
@@ -36,6 +46,7 @@ from .errors import (
     ReplayError,
     TruncatedError,
 )
+from .framing import find_signature
 from .hdlc import Frame, HdlcFramer, parse_frame
 
 
@@ -83,30 +94,23 @@ def _wrong_key(a, why):
 def _decode_plaintext(a, plain, authenticated):
     """Reading for the plaintext of ciphered APDU ``a``.
 
-    Without a verified tag a plaintext that does not parse means a wrong
-    key (``DecryptionError``); with a verified tag the key is right and the
-    parse error is reported as it is.
+    With a verified tag the key is right and a parse error is reported as
+    it is. Without one, a plaintext that does not even start like an APDU
+    (``looks_like_apdu``) means a wrong key (``DecryptionError``); one that
+    does but fails later is a damaged frame, reported as it is
+    (``truncated``, ``format`` …), not as a wrong key.
     """
+    right_key = authenticated or looks_like_apdu(plain)
     if len(plain) and plain[0] == 0x2F:  # '/': a DSMR telegram (Luxembourg Smarty)
-        try:
-            return _p1().decode_telegram(plain)
-        except HanError:
-            if authenticated:
-                raise
-            raise _wrong_key(a, "a valid P1 telegram")
-    try:
-        inner = parse_apdu(plain)
-    except HanError:
-        if authenticated:
-            raise
+        return _p1().decode_telegram(plain)
+    if not right_key:
         raise _wrong_key(a, "a valid APDU")
+    inner = parse_apdu(plain)
     if not isinstance(inner, DataNotification):
-        if authenticated:
-            raise ApduError(
-                "expected a data-notification inside the ciphered APDU, found tag 0x%02X" % plain[0],
-                0,
-            )
-        raise _wrong_key(a, "a data-notification")
+        raise ApduError(
+            "expected a data-notification inside the ciphered APDU, found tag 0x%02X" % plain[0],
+            0,
+        )
     return decode_notification(inner, a.manufacturer)
 
 
@@ -117,127 +121,85 @@ def decode_frame(frame, decrypt=None):
     return decode_apdu(frame.apdu, decrypt)
 
 
-def _find_mbus(buf):
-    """Index of a wired M-Bus long-frame start ``68 L L 68``, or -1."""
-    i = buf.find(b"\x68")
-    while 0 <= i <= len(buf) - 4:
-        if buf[i + 3] == 0x68 and buf[i + 1] == buf[i + 2]:
-            return i
-        i = buf.find(b"\x68", i + 1)
-    return -1
-
-
-def _alpha(b):
-    return 0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A
-
-
-def _find_p1(buf):
-    """Index of a P1 telegram header ``/XXX5`` (FLAG id and a baud digit), or -1."""
-    i = buf.find(b"/")
-    while 0 <= i <= len(buf) - 5:
-        if _alpha(buf[i + 1]) and _alpha(buf[i + 2]) and _alpha(buf[i + 3]) and 0x30 <= buf[i + 4] <= 0x39:
-            return i
-        i = buf.find(b"/", i + 1)
-    return -1
-
-
-def _find_raw(buf):
-    return buf.find(b"\xdb\x08")
+def wire_bytes(msg):
+    """The bytes of a message as received, for a raw dump, whatever the
+    protocol: an HDLC ``Frame`` or M-Bus ``MbusMessage`` (their ``raw``,
+    kept when the framer's ``keep_raw`` is on; else the APDU they carry),
+    a P1 telegram or a bare APDU (bytes already)."""
+    raw = getattr(msg, "raw", None)
+    if raw is not None:
+        return raw
+    if isinstance(msg, Frame):
+        return msg.info
+    apdu = getattr(msg, "apdu", None)
+    if apdu is not None:
+        return apdu
+    return bytes(msg)
 
 
 # Stream protocols (Reader.protocol).
 HDLC = "hdlc"
 MBUS = "mbus"
 P1 = "p1"
-RAW = "apdu"  # bare ciphered APDUs, no framing (Luxembourg Smarty)
+RAW = "apdu"  # bare APDUs, no framing (Luxembourg Smarty, pasted dumps)
 AUTO = "auto"
 
+def _valid_sc(m):
+    """True if bare APDU ``m`` is a ciphered APDU with a security control
+    byte of a real suite (encryption and/or authentication, no compression)."""
+    try:
+        a = parse_apdu(m)
+    except HanError:
+        return False
+    return isinstance(a, Ciphered) and bool(a.security_control & 0x30) and not a.security_control & 0x40
 
-class ApduFramer:
-    """Bare ciphered APDUs back to back (``DB 08 title len …``), no checksum:
-    the GCM tag is the only check, so resynchronisation hunts for ``DB 08``."""
 
-    def __init__(self, max_frame=4096, on_reject=None):
-        self.max_frame = max_frame
-        self.on_reject = on_reject
-        self._buf = bytearray()
-        self.accepted = 0
-        self.oversize = 0
-        self.format_errors = 0
-        self.discarded = 0
+class _Run:
+    """One framer while the protocol is detected: where it began in the
+    stream (``origin``) and the messages it found, held until a decision."""
 
-    def counters(self):
-        return [
-            ("accepted", self.accepted),
-            ("oversize", self.oversize),
-            ("format_errors", self.format_errors),
-            ("discarded", self.discarded),
-        ]
+    __slots__ = ("proto", "fr", "origin", "held")
 
-    def feed(self, data):
-        buf = self._buf
-        buf += data
-        out = []
-        while True:
-            p = buf.find(b"\xdb\x08")
-            if p < 0:
-                k = len(buf) - 1 if len(buf) and buf[-1] == 0xDB else len(buf)
-                self.discarded += k
-                buf[0:k] = b""
-                break
-            if p:
-                self.discarded += p
-                buf[0:p] = b""
-            if len(buf) < 12:
-                break
-            b = buf[10]
-            if b < 0x80:
-                ln, hl = b, 1
-            elif b in (0x81, 0x82) and len(buf) >= 11 + (b & 0x7F):
-                hl = 1 + (b & 0x7F)
-                ln = buf[11] if b == 0x81 else (buf[11] << 8) | buf[12]
-            elif b in (0x81, 0x82):
-                break
-            else:
-                self.format_errors += 1
-                self.discarded += 1
-                buf[0:1] = b""
-                continue
-            total = 10 + hl + ln
-            if total > self.max_frame or ln < 5:
-                if total > self.max_frame:
-                    self.oversize += 1
-                else:
-                    self.format_errors += 1
-                self.discarded += 1
-                buf[0:1] = b""
-                continue
-            if len(buf) < total:
-                break
-            out.append(bytes(buf[:total]))
-            buf[0:total] = b""
-            self.accepted += 1
-        return out
-
-    def flush(self):
-        self.discarded += len(self._buf)
-        self._buf = bytearray()
+    def __init__(self, proto, fr, origin):
+        self.proto = proto
+        self.fr = fr
+        self.origin = origin
+        self.held = []  # [start, end, message, decoded] in stream positions
 
 
 class Reader:
     """A byte stream in, readings out, with the framers' counters.
 
-    ``feed(chunk)`` returns the readings completed by ``chunk``. A frame
-    that verifies but does not decode is counted (``decode_errors``, and
-    ``encrypted``/``key_errors``/``replays`` by cause) and reported through
-    ``on_reject`` like a checksum failure; the stream goes on either way.
+    ``feed(chunk)`` returns the readings completed by ``chunk``; ``flush()``
+    (end of input) those still found in what is left: a frame cut short is
+    reported ``truncated`` and the frames inside the length it claimed are
+    found all the same. A frame that verifies but does not decode is
+    counted (``decode_errors``, and ``encrypted``/``key_errors``/``replays``
+    by cause) and reported through ``on_reject`` like a checksum failure;
+    the stream goes on either way.
 
     ``protocol``: ``"auto"`` (default: detect from the content), ``"hdlc"``,
     ``"mbus"``, ``"p1"`` or ``"apdu"``. While detecting, every framer sees
-    the bytes; the first to deliver a verified frame wins and the others
-    are dropped. A locked stream that yields nothing for ``relock`` bytes
-    goes back to detection (the meter or the port setting changed).
-    ``status()`` gives the condition for a status line.
+    the bytes (those other than HDLC from the first signature of their
+    protocol on) and keeps what it finds; the decision depends on where the
+    messages lie in the stream, never on how it was cut into chunks:
+
+    * the message that ends first wins, of the framers with a check (HDLC
+      HCS/FCS, M-Bus checksum, P1 structure and CRC);
+    * bare APDUs have no check: they win only where no framer with a check
+      has a message starting before their end, once every such framer has
+      judged those bytes, and only two back to back (or one alone at the
+      end of the input) that decode, or are ciphered APDUs with a security
+      control byte of a real suite (the key may be missing or wrong).
+
+    A locked stream that yields nothing for ``relock`` bytes goes back to
+    detection, its framer still running with what it holds and its
+    counters (the meter or the port setting may have changed; a gap of
+    noise loses nothing).
+
+    ``counters()``: every byte is either in an accepted message or counted
+    in ``discarded``, across detection and relocks. ``status()`` gives the
+    condition for a status line.
 
     Rejects made while detecting are held, ``pending`` per framer, and
     reported once that framer's protocol locks; if nothing has locked by
@@ -254,7 +216,7 @@ class Reader:
         self.on_frame = on_frame
         self.max_frame = max_frame
         self.relock = relock
-        self.keep_raw = keep_raw  # HDLC frames carry their bytes (Frame.raw)
+        self._keep_raw = keep_raw  # messages carry their bytes (``raw``)
         self.p1_std_offset = p1_std_offset
         self.pending = pending
         self.decode_errors = 0
@@ -267,94 +229,218 @@ class Reader:
         self._last_was_error = False
         self._gbt = None
         self._fixed = protocol != AUTO
-        self._framers = []
+        self._base = {}  # counters of framers no longer running
         self._pending = None
         self.protocol = None
         if self._fixed:
-            self._lock(protocol, self._make(protocol))
+            run = _Run(protocol, None, 0)
+            run.fr = self._make(protocol, run)
+            self._runs = [run]
+            self._lock(run)
         else:
-            self._detect()
-        # The HDLC framer stays reachable as .framer (existing callers).
+            run = _Run(HDLC, None, 0)
+            run.fr = self._make(HDLC, run)
+            self._detect(run, 0)
+        # The current (or, while detecting, HDLC's) framer is .framer.
+
+    @property
+    def keep_raw(self):
+        return self._keep_raw
+
+    @keep_raw.setter
+    def keep_raw(self, on):
+        """Raw mode: every message (HDLC, M-Bus) keeps its bytes (``wire_bytes``)."""
+        self._keep_raw = on
+        for run in self._runs:
+            if hasattr(run.fr, "keep_raw"):
+                run.fr.keep_raw = on
 
     # -- framers -------------------------------------------------------------
 
-    def _make(self, protocol):
+    def _make(self, protocol, run, anchored=False):
         if protocol == HDLC:
-            fr = HdlcFramer(max_frame=self.max_frame, keep_raw=self.keep_raw)
+            fr = HdlcFramer(max_frame=self.max_frame, keep_raw=self._keep_raw)
         elif protocol == MBUS:
             from .mbus import MbusFramer
 
-            fr = MbusFramer()
+            fr = MbusFramer(keep_raw=self._keep_raw)
         elif protocol == P1:
             fr = _p1().P1Framer()
         elif protocol == RAW:
-            fr = ApduFramer()
+            from .apduframer import ApduFramer
+
+            fr = ApduFramer(anchored=anchored or self._fixed)
         else:
             raise ValueError("protocol: expected auto, hdlc, mbus, p1 or apdu, found %r" % protocol)
-        fr.on_reject = self._rejector(protocol, fr)
+        fr.on_reject = self._rejector(run, fr)
         return fr
 
-    def _detect(self):
-        # The HDLC framer (the Nordic case) runs from the start; the others
-        # are created, and their modules imported, only once their
-        # signature shows up in the stream (see _sniff): a dongle on a
-        # Norwegian meter never pays the heap for M-Bus, P1 or GCM code.
+    def _detect(self, primary, at):
+        """(Re)start detection at stream position ``at``; ``primary`` (the
+        framer locked so far, or a new HDLC one) keeps running and is the
+        one whose counters show meanwhile. The HDLC framer (the Nordic case)
+        runs from the start; the others are created, and their modules
+        imported, only once their signature shows up in the stream (see
+        _sniff): a dongle on a Norwegian meter never pays the heap for
+        M-Bus, P1 or GCM code."""
         self.protocol = None
         self._pending = {}
-        self._framers = [(HDLC, self._make(HDLC))]
-        self.framer = self._framers[0][1]
+        self._primary = primary
+        self._snap = self._base_of(primary, at)
+        primary.fr.track()
+        primary.held = []
+        runs = [primary]
+        if primary.proto != HDLC:
+            h = _Run(HDLC, None, at)
+            h.fr = self._make(HDLC, h)
+            h.fr.track()
+            runs.append(h)
+        self._runs = runs
+        self.framer = primary.fr
+        self._detect_at = at
         self._quiet = 0
         self._tail = b""
 
-    def _sniff(self, data):
+    def _base_of(self, run, at):
+        """What ``run``'s counters stand for if another framer wins the
+        detection starting at ``at``: its counters now, and the bytes it
+        holds undecided (nobody else will count them)."""
+        if at == 0:
+            return None
+        c = dict(run.fr.counters())
+        c["discarded"] = c.get("discarded", 0) + run.fr._n
+        return c
+
+    def _sniff(self, data, start):
         """Start the framer of every protocol whose signature is in ``data``
-        (or spans the previous chunk's end): ``68 L L 68``, ``/XXX5``, ``DB 08``."""
+        (or spans the previous chunk's end): ``68 L L 68``, ``/XXX5``,
+        ``DB 08``; a stream that begins like a bare APDU (``0F``, ``DB 08``,
+        ``E6 E7 00``) starts the bare-APDU framer at once."""
         tail = self._tail
         # bytes: a memoryview has no find() on MicroPython (only while detecting)
         buf = tail + bytes(data) if tail or type(data) is not bytes else data
-        for proto, find in ((MBUS, _find_mbus), (P1, _find_p1), (RAW, _find_raw)):
+        for proto in (MBUS, P1, RAW):
             started = False
-            for p, _ in self._framers:
-                if p == proto:
+            for run in self._runs:
+                if run.proto == proto:
                     started = True
             if started:
                 continue
-            i = find(buf)
+            anchored = proto == RAW and start == 0 and len(buf) and buf[0] in (0x0F, 0xDB, 0xDC, 0xE6)
+            i = 0 if anchored else find_signature(buf, proto)
             if i >= 0:
-                fr = self._make(proto)
-                self._framers.append((proto, fr))
+                run = _Run(proto, None, start - len(tail) + i if i < len(tail) else start)
+                run.fr = self._make(proto, run, anchored)
+                run.fr.track()
+                self._runs.append(run)
                 if i < len(tail):
-                    fr.feed(tail[i:])  # the signature began in the last chunk
+                    self._take(run, run.fr.feed(tail[i:]))  # the signature began in the last chunk
         self._tail = bytes(buf[-5:]) if len(buf) >= 5 else bytes(buf)
 
-    def _lock(self, protocol, framer):
-        self.protocol = protocol
-        self._framers = [(protocol, framer)]
-        self.framer = framer
+    def _take(self, run, msgs):
+        """Hold ``msgs`` of ``run`` with their stream positions."""
+        if not msgs:
+            return
+        spans = run.fr.take_spans() or []
+        o = run.origin
+        held = run.held
+        for k in range(len(msgs)):
+            if k < len(spans):
+                a, b = spans[k]
+                a += o
+                b += o
+            else:  # (a framer that does not report spans: its end so far)
+                a = b = o + run.fr._fed
+            held.append([a, b, msgs[k], None])
+
+    def _decide(self, final):
+        """The run that wins the detection, or None (not yet)."""
+        best = None
+        for run in self._runs:
+            if run.proto != RAW and run.held:
+                if best is None or run.held[0][1] < best.held[0][1]:
+                    best = run
+        raw = None
+        for run in self._runs:
+            if run.proto == RAW:
+                raw = run
+        if raw is None:
+            return best
+        held = raw.held
+        while held:
+            a, e, m, res = held[0]
+            if best is not None and best.held[0][1] <= e:
+                return best  # a checked message ends first
+            nxt = held[1] if len(held) > 1 else None
+            upto = e if nxt is None else nxt[1]
+            for run in self._runs:
+                if run.proto != RAW:
+                    for h in run.held:
+                        if h[0] < upto:
+                            return run  # a checked message claims these bytes
+                    if not final and run.origin + run.fr.held() < upto:
+                        return None  # it has not judged them yet
+            if not self._good(held[0]):
+                held.pop(0)
+                continue
+            if nxt is None:
+                # One bare APDU: it wins alone only at the end of the input.
+                return raw if final and best is None else best
+            if nxt[0] == e and self._good(nxt):
+                return raw  # two back to back: a stream of bare APDUs
+            held.pop(0)
+        return best
+
+    def _good(self, h):
+        """Bare APDU ``h`` decodes, or is a real ciphered APDU that does not
+        (no key, wrong key: reported once the stream locks)."""
+        res = h[3]
+        if res is None:
+            try:
+                res = h[3] = (True, decode_apdu(h[2], self.decrypt))
+            except HanError as err:
+                res = h[3] = (False, err)
+        return res[0] or res[1].kind in ("encrypted", "key", "auth", "unauthenticated", "replay") and _valid_sc(h[2])
+
+    def _lock(self, run):
+        prim = getattr(self, "_primary", None)
+        if prim is not None and run is not prim:
+            # The winner's view replaces the primary's from the detection's
+            # start on: keep what the primary counted before it, and count
+            # the bytes the winner never saw.
+            snap = self._snap
+            base = self._base
+            if snap is not None:
+                for k in snap:
+                    base[k] = base.get(k, 0) + snap[k]
+            base["discarded"] = base.get("discarded", 0) + run.origin - self._detect_at
+        self._primary = None
+        self.protocol = run.proto
+        self._runs = [run]
+        self.framer = run.fr
+        run.fr.track(False)
         self._quiet = 0
-        pending = self._pending.get(protocol) if self._pending else None
+        pending = self._pending.get(run.proto) if self._pending else None
         self._pending = None
         if pending and self.on_reject is not None:
             for e in pending:
                 self.on_reject(e)
 
-    def _rejector(self, protocol, framer):
+    def _rejector(self, run, framer):
         # Before the protocol is known every framer sees every byte, so most
         # of their complaints are about each other's traffic: keep them (a
         # few) and report only the winner's, once it is known.
         def rej(err):
             off = err.offset
-            held = getattr(framer, "_n", None)
-            if off is not None and held is not None:
-                # Exact when fed in slices that fit the framer's spare room.
-                err.stream_offset = self.bytes_in - held + off
+            if off is not None and hasattr(framer, "_fed"):
+                err.stream_offset = run.origin + framer.pos(off)
             if self.protocol is not None:
-                if self.protocol == protocol and self.on_reject is not None:
+                if self.protocol == run.proto and self.on_reject is not None:
                     self.on_reject(err)
                 return
-            lst = self._pending.get(protocol)
+            lst = self._pending.get(run.proto)
             if lst is None:
-                lst = self._pending[protocol] = []
+                lst = self._pending[run.proto] = []
             if len(lst) < self.pending:
                 lst.append(err)
 
@@ -364,15 +450,13 @@ class Reader:
 
     def feed(self, data):
         out = []
+        start = self.bytes_in
         self.bytes_in += len(data)
         if self.protocol is None:
-            self._sniff(data)
-            for proto, fr in self._framers:
-                msgs = fr.feed(data)
-                if msgs:
-                    self._lock(proto, fr)
-                    self._handle(proto, msgs, out)
-                    break
+            self._sniff(data, start)
+            for run in self._runs:
+                self._take(run, run.fr.feed(data))
+            self._settle(False, out)
             return out
         msgs = self.framer.feed(data)
         if msgs:
@@ -381,19 +465,37 @@ class Reader:
         else:
             self._quiet += len(data)
             if not self._fixed and self._quiet > self.relock:
-                self._detect()
+                self._detect(self._runs[0], self.bytes_in)
         return out
 
-    def _handle(self, proto, msgs, out):
+    def _settle(self, final, out):
+        win = self._decide(final)
+        if win is None:
+            return False
+        held = win.held
+        win.held = []
+        self._lock(win)
+        for a, b, m, res in held:
+            self._handle(win.proto, (m,), out, res)
+        return True
+
+    def _handle(self, proto, msgs, out, res=None):
         for m in msgs:
             if self.on_frame is not None:
                 self.on_frame(m)
-            try:
-                r = self._decode(proto, m)
-            except HanError as e:
-                self._count_error(e)
-                self._last_was_error = True
-                continue
+            if res is not None:
+                ok, r = res
+                if not ok:
+                    self._count_error(r)
+                    self._last_was_error = True
+                    continue
+            else:
+                try:
+                    r = self._decode(proto, m)
+                except HanError as e:
+                    self._count_error(e)
+                    self._last_was_error = True
+                    continue
             if r is not None:
                 out.append(r)
                 self.readings += 1
@@ -408,8 +510,6 @@ class Reader:
         if len(apdu) and apdu[0] == 0xE0:
             bt = parse_apdu(apdu)
             if self._gbt is None:
-                from .mbus import GbtAssembler
-
                 self._gbt = GbtAssembler()
             whole = self._gbt.add(bt)
             if whole is None:
@@ -422,7 +522,7 @@ class Reader:
         k = e.kind
         if k == "encrypted":
             self.encrypted += 1
-        elif k == "key":
+        elif k == "key" or k == "tag" or k == "auth":
             self.key_errors += 1
         elif k == "replay":
             self.replays += 1
@@ -431,26 +531,40 @@ class Reader:
             self.on_reject(e)
 
     def flush(self):
-        for _, fr in self._framers:
-            fr.flush()
+        """End of input: the readings still found in what the framers hold
+        (see the class doc); a frame left incomplete is reported."""
+        out = []
+        if self.protocol is None:
+            for run in self._runs:
+                self._take(run, run.fr.flush())
+            if not self._settle(True, out):
+                pending = self._pending
+                # Nothing locked: report the first protocol's rejects (HDLC's
+                # first), so a stream of broken frames does not pass in silence.
+                self._pending = {}
+                if pending:
+                    for proto in (HDLC, MBUS, P1, RAW):
+                        if pending.get(proto):
+                            if self.on_reject is not None:
+                                for e in pending[proto]:
+                                    self.on_reject(e)
+                            break
+                for run in self._runs:
+                    run.held = []
+        else:
+            msgs = self.framer.flush()
+            if msgs:
+                self._handle(self.protocol, msgs, out)
         if self._gbt is not None:
             self._gbt.reset()
-        pending = self._pending
-        if self.protocol is None and pending:
-            # Nothing locked: report the first protocol's rejects (HDLC's
-            # first), so a stream of broken frames does not pass in silence.
-            self._pending = {}
-            for proto in (HDLC, MBUS, P1, RAW):
-                if pending.get(proto):
-                    if self.on_reject is not None:
-                        for e in pending[proto]:
-                            self.on_reject(e)
-                    break
+        return out
 
     # -- reporting -------------------------------------------------------------
 
     def counters(self):
-        """(name, value) pairs in a fixed order, summed over the live framers."""
+        """(name, value) pairs in a fixed order: the locked framer's (while
+        detecting, the primary's: HDLC's, or the one locked before a relock)
+        plus those of framers no longer running."""
         names = (
             "accepted",
             "hcs_errors",
@@ -463,13 +577,16 @@ class Reader:
             "discarded",
         )
         vals = [0] * len(names)
-        for proto, fr in self._framers:
-            if self.protocol is None and proto != HDLC:
-                continue  # while detecting, count the HDLC framer's view only
-            for name, v in fr.counters():
-                for i in range(len(names)):
-                    if names[i] == name:
-                        vals[i] += v
+        base = self._base
+        fr = self._runs[0].fr if self.protocol is not None else self._primary.fr
+        got = fr.counters()
+        for i in range(len(names)):
+            name = names[i]
+            v = base.get(name, 0)
+            for k, x in got:
+                if k == name:
+                    v += x
+            vals[i] = v
         out = [(names[i], vals[i]) for i in range(len(names))]
         return out + [
             ("decode_errors", self.decode_errors),
@@ -484,9 +601,9 @@ class Reader:
         ``encrypted`` (no key), ``wrong_key``, ``replay``, ``errors`` or ``ok``."""
         if self.bytes_in == 0:
             return "no_data", "no bytes received: check the cable and the port"
-        accepted = 0
-        for _, fr in self._framers:
-            accepted += fr.accepted
+        accepted = self._base.get("accepted", 0)
+        for run in self._runs:
+            accepted += run.fr.accepted
         if self.protocol is None or (accepted == 0 and self.readings == 0 and self.decode_errors == 0):
             return "no_frames", "bytes arrive but no frame verifies: check speed, parity and inversion"
         e = self.last_error
