@@ -43,7 +43,6 @@ from protocols.decoder import Reader
 _CHUNK = 512  # UART read buffer; also the framer's chunk
 _MAX_READS = 16  # chunks per loop pass before yielding to the other tasks
 _POLL_MS = 20  # loop period when the UART is idle (2400 baud: 48 bytes)
-_MAX_LINE = 512  # longest command line
 _MAX_FRAME = 1024  # longest HDLC frame accepted (Swedish Aidon: 581)
 _FAULT_GAP_MS = 1000  # at most one fault line per second
 _OOM_RESET = 8  # loop passes in a row ending in MemoryError (after a collect) before a reset
@@ -107,7 +106,7 @@ class Console:
                     out.append(bytes(self.line))
                 self.line = bytearray()
                 self.overflow = False
-            elif len(self.line) >= _MAX_LINE:
+            elif len(self.line) >= status.MAX_LINE:
                 self.overflow = True
             else:
                 self.line.append(b)
@@ -136,7 +135,6 @@ class App:
         self._last_fault = None
         self._oom = 0  # loop passes in a row that ended in MemoryError
         self._stable = False
-        self._decoding = False
         self._verified = 0  # messages that passed their checksum
         self._uart_retry = None
         self._buf = bytearray(_CHUNK)
@@ -144,11 +142,38 @@ class App:
         self.reader = Reader(
             decrypt=self._decryptor(),
             on_reject=self._on_reject,
+            on_error=self._on_decode_error,
             max_frame=_MAX_FRAME,
             on_frame=self._on_frame,
             keep_raw=bool(self.cfg["raw"]),
         )
         self._setup_board()
+
+    # -- the public API (commands.py uses only this) ------------------------
+
+    def reopen(self):
+        """Apply the board and serial settings of ``cfg``: find the board
+        profile again, restart detection from ``cfg["serial"]`` and reopen
+        the HAN UART. Returns the setting opened."""
+        self._setup_board()
+        self._try_open(self.detector.current)
+        return self.detector.current
+
+    def redetect(self):
+        """Start serial-setting detection again now; returns the setting opened."""
+        new = self.detector.restart(time.ticks_ms())
+        self._try_open(new)
+        return new
+
+    def set_raw(self, on):
+        """Raw mode: print each verified message as hex besides its reading."""
+        self.cfg["raw"] = bool(on)
+        self.reader.set_raw(on)
+
+    def set_decryption(self):
+        """Apply ``cfg["key"]`` and ``cfg["auth_key"]`` to the decoder."""
+        self.reader.decrypt = self._decryptor()
+        return self.decrypt_state
 
     # -- set-up -----------------------------------------------------------
 
@@ -259,22 +284,21 @@ class App:
 
     def _on_frame(self, msg):
         # Called by the Reader for every verified message (HDLC frame,
-        # M-Bus frame, P1 telegram), before it is decoded.
-        self._decoding = True
+        # M-Bus message, P1 telegram, bare APDU), before it is decoded.
         self._verified += 1
         if self.led is not None:
             self.led.value(1 - self.led.value())
         if self.cfg["raw"]:
-            # The whole verified frame as received (HDLC: 7E ... 7E); other
-            # protocols' messages are their bytes already.
-            data = getattr(msg, "raw", None) or getattr(msg, "info", None) or msg
-            self.emit('{"raw": "%s"}' % bytes(data).hex())
+            self.emit('{"raw": "%s"}' % raw_bytes(msg).hex())
 
     def _on_reject(self, err):
-        # Framer rejects (checksums, garbage) only count; a verified frame
-        # that does not decode is worth a line (e.g. "no key is set").
-        if self._decoding:
-            self.event("decode_error", [("kind", err.kind), ("message", str(err))])
+        # Framing rejects (checksums, garbage): counted by the framers and
+        # shown in the status line; no line each.
+        pass
+
+    def _on_decode_error(self, err):
+        # A verified message that does not decode is worth a line (e.g. "no key is set").
+        self.event("decode_error", [("kind", err.kind), ("message", str(err))])
 
     def poll_uart(self):
         """Read what the UART holds, print readings; return the byte count."""
@@ -289,9 +313,7 @@ class App:
                 break
             total += n
             before = self._verified
-            self._decoding = False
             readings = self.reader.feed(self._mv[:n])
-            self._decoding = False
             det.bytes(n)
             if self._verified != before and det.frame(time.ticks_ms()):
                 self._locked(det.current)
@@ -434,6 +456,21 @@ class App:
         finally:
             for t in tasks:
                 t.cancel()
+
+
+def raw_bytes(msg):
+    """The received bytes of a verified message: the whole HDLC frame
+    (7E ... 7E) or M-Bus frames when the framer keeps them (``raw``), else
+    the message's own bytes: an M-Bus message's APDU, a P1 telegram or a
+    bare APDU (already bytes)."""
+    data = getattr(msg, "raw", None)
+    if data is None:
+        data = getattr(msg, "apdu", None)
+    if data is None:
+        data = getattr(msg, "info", None)
+    if data is None:
+        data = msg
+    return bytes(data)
 
 
 def main():

@@ -17,7 +17,9 @@ import time
 import config
 import status
 
-from app import _MAX_LINE as MAX_LINE  # noqa: E402  (app is loaded: it imports us)
+# commands.py never imports app.py (no import cycle): it is given the App
+# and uses only its public API: cfg, emit, reopen(), redetect(),
+# set_raw(on), set_decryption(), detector.current.
 
 
 def run(app, line):
@@ -26,11 +28,16 @@ def run(app, line):
         app.emit(_command(app, line))
     except ValueError as e:
         app.emit(status.obj([("error", str(e))]))
+    except MemoryError:
+        raise  # App.command answers it
+    except Exception as e:
+        # Still exactly one answer; the type only (a message could quote a value).
+        app.emit(status.obj([("error", "command failed: %s" % type(e).__name__)]))
 
 
 def _command(app, line):
     if line is None:
-        raise ValueError("command too long: at most %d bytes per line" % MAX_LINE)
+        raise ValueError("command too long: at most %d bytes per line" % status.MAX_LINE)
     try:
         cmd = json.loads(line)
     except ValueError:
@@ -51,8 +58,7 @@ def _command(app, line):
         if arg == "config":
             return status.obj([("config", status.Raw(cfg.public()))])
         if arg == "detect":
-            new = app.detector.restart(time.ticks_ms())
-            app._try_open(new)
+            new = app.redetect()
             return status.obj([("ok", "detect"), ("serial", new)])
         if arg == "reset":
             import machine
@@ -70,10 +76,19 @@ def _command(app, line):
 
 
 def _changed(app, cfg, verb, changed):
+    # Applied first, saved after: a setting (a key) is in use even when the
+    # flash cannot take it, and the one answer line says so.
+    saved = None
     if changed:
-        cfg.save()
         _apply(app, changed)
+        try:
+            cfg.save()
+        except OSError as e:
+            saved = "not saved (flash error %s): in use until the next boot" % (e.args[0] if e.args else e)
     pairs = [("ok", verb), ("changed", changed)]
+    if saved is not None:
+        pairs.append(("saved", False))
+        pairs.append(("error", saved))
     if "wdt_s" in changed:
         pairs.append(("note", "wdt_s takes effect at the next boot"))
     return status.obj(pairs)
@@ -83,13 +98,9 @@ def _apply(app, changed):
     for k in ("board", "serial", "autodetect", "detect_order", "dwell_s",
               "redetect_s", "uart", "rx_pin", "tx_pin", "invert"):
         if k in changed:
-            app._setup_board()
-            app._try_open(app.detector.current)
+            app.reopen()
             break
     if "key" in changed or "auth_key" in changed:
-        app.reader.decrypt = app._decryptor()
+        app.set_decryption()
     if "raw" in changed:
-        # Frames keep their received bytes only while raw mode is on.
-        keep = bool(app.cfg["raw"])
-        app.reader.keep_raw = keep
-        app.reader.framer.keep_raw = keep
+        app.set_raw(app.cfg["raw"])

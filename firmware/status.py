@@ -17,6 +17,7 @@ import gc
 import json
 
 VERSION = "0.1.0"
+MAX_LINE = 512  # longest command line (app.Console, commands)
 
 
 def obj(pairs):

@@ -570,7 +570,7 @@ class Simulator:
 
     # -- pacing ------------------------------------------------------------------
     def run(self, sink, speed=1.0, count=None, duration=None, stop=None, lead=0.0,
-            clock=time.monotonic, sleep=time.sleep, on_frame=None):
+            clock=time.monotonic, sleep=time.sleep, on_frame=None, frames=None):
         """Send frames to ``sink(bytes)``, paced.
 
         ``speed``: 1 = real time, 60 = a minute per second, None/0 = as fast
@@ -582,7 +582,9 @@ class Simulator:
         is_set = (stop.is_set if hasattr(stop, "is_set") else stop) if stop is not None else None
         t0 = clock()
         n = 0
-        for f in self.frames(count=count, duration=duration):
+        if frames is None:  # ``frames``: another generator of SimFrames (FastFrames)
+            frames = self.frames(count=count, duration=duration)
+        for f in frames:
             if is_set is not None and is_set():
                 break
             if speed:
@@ -599,6 +601,254 @@ class Simulator:
             if on_frame is not None:
                 on_frame(f)
         return n
+
+
+# -- --fast, --lists and faults ---------------------------------------------------------
+# (kept apart from the frame building above: it only uses Simulator.make's
+# frames, schedule() and values(), whatever the layouts are declared with)
+
+FAULT_KINDS = ("miss-list3", "power-cut", "reboot")
+
+
+def parse_fault(text):
+    """``KIND@LOCAL-TIME[+DURATION]`` -> (kind, naive local datetime, seconds).
+
+    ``miss-list3@2026-01-10T14``: the hourly list of 14:00 is not sent;
+    ``power-cut@2026-01-12T03:00+3h``: no frames and no consumption for 3 h;
+    ``reboot@2026-01-15T12:20+90s``: the meter sends nothing for 90 s (its
+    registers go on counting). Durations: ``s``, ``m`` or ``h``; defaults:
+    1 h for a power cut, 60 s for a reboot."""
+    kind, sep, rest = text.partition("@")
+    if not sep or kind not in FAULT_KINDS:
+        raise ValueError("fault: expected KIND@TIME[+DURATION] with KIND one of %s, found %r"
+                         % (", ".join(FAULT_KINDS), text))
+    when, plus, dur = rest.partition("+")
+    if len(when) == 13:  # YYYY-MM-DDTHH
+        when += ":00"
+    try:
+        at = datetime.datetime.fromisoformat(when)
+    except ValueError:
+        raise ValueError("fault %r: expected a local time like 2026-01-12T03:00, found %r" % (text, when)) from None
+    secs = {"miss-list3": 0, "power-cut": 3600, "reboot": 60}[kind]
+    if plus:
+        unit = dur[-1:]
+        try:
+            secs = int(float(dur[:-1]) * {"s": 1, "m": 60, "h": 3600}[unit])
+        except (KeyError, ValueError):
+            raise ValueError("fault %r: expected a duration like 90s, 5m or 3h, found %r" % (text, dur)) from None
+    return kind, at, secs
+
+
+class FastFrames:
+    """The simulator's frames at >= 20,000 a second (``hanreader simulate --fast``).
+
+    Each list's frame is built once by ``Simulator.make`` (the declarations);
+    the positions of the values that change (powers, currents, voltages,
+    energies, the header time and the hourly clock) and their scale are
+    found by changing one value at a time; then every frame is that template
+    with the values packed in and the FCS recomputed. The load is advanced
+    from frame to frame (not every half second), so the frames differ from
+    a paced run with the same seed, and are repeatable for a seed.
+
+    The meter's clock follows ``zone`` (daylight saving included; ``start``
+    is local time there). ``lists``: the list numbers sent (default all);
+    ``faults``: ``parse_fault`` tuples. Yields SimFrames whose ``expected``
+    and ``time`` are None (decode them to check).
+    """
+
+    def __init__(self, sim, zone=None, lists=None, faults=()):
+        from protocols import energy as core
+
+        self.sim = sim
+        self.zone = zone if zone is not None else core.zone("Europe/Oslo")
+        self.lists = set(lists) if lists else None
+        self.hourly = getattr(sim, "hourly", 2 if sim.kind == "kamstrup" else 3)
+        self.start_u = self._utc(sim.start)
+        self.faults = []
+        for kind, at, secs in faults:
+            u = self._utc(at)
+            self.faults.append((kind, u, u + secs))
+        self.pattern = self._pattern()
+        self.templates = {}
+        for lst in set(x[1] for x in self.pattern):
+            self._template(lst)
+
+    def _utc(self, dt):
+        from protocols import energy as core
+
+        local = core.seconds(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)
+        c = core.local_candidates(self.zone, local)
+        return c[0] if c else local - self.zone.utcoffset(local - 86400)
+
+    def _local(self, u):
+        off = self.zone.utcoffset(u)
+        return datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=u + off)
+
+    def _pattern(self):
+        """(half-seconds into the hour, list) of one hour, in order."""
+        ref = datetime.datetime(2026, 1, 5, 10)
+        out = []
+        for k in range(7200):
+            lst = self.sim.schedule(ref + datetime.timedelta(seconds=k * 0.5))
+            if lst is not None and (self.lists is None or lst in self.lists):
+                out.append((k, lst))
+        return out
+
+    # -- templates ------------------------------------------------------------------
+    def _probe(self, lst, vals, frozen, when):
+        sim = self.sim
+        kept = sim.frozen, sim.sent
+        sim.values = lambda: vals  # the builders read values() and frozen
+        sim.frozen = frozen
+        try:
+            return sim.make(lst, when, 0.0).frame
+        finally:
+            del sim.values
+            sim.frozen, sim.sent = kept
+
+    def _template(self, lst):
+        t = self.templates.get(lst)
+        if t is not None:
+            return t
+        import struct as st
+
+        base = dict(p_imp=1000, p_exp=2000, q_imp=3000, q_exp=4000, i=[1.0, 2.0, 3.0], u=[230.0, 231.0, 232.0])
+        frozen = [10000000, 20000000, 30000000, 40000000]
+        when = datetime.datetime(2026, 1, 5, 10, 0, 10) if lst == self.hourly else datetime.datetime(2026, 1, 5, 10, 7, 20)
+        ref = self._probe(lst, base, frozen, when)
+        recipe = []
+
+        def diff(other, name, index, delta, width_hint):
+            pos = [k for k in range(len(ref)) if ref[k] != other[k] and k < len(ref) - 3]
+            if not pos:
+                return
+            # the value field: from the changed bytes back to its A-XDR tag
+            end = pos[-1] + 1
+            for width, fmt in width_hint:
+                start = end - width
+                if start <= pos[0] and ref[start - 1] in fmt[1]:
+                    a = st.unpack(fmt[0], ref[start:end])[0]
+                    b = st.unpack(fmt[0], other[start:end])[0]
+                    recipe.append((start, st.Struct(fmt[0]), name, index, (b - a) / delta))
+                    return
+            raise ValueError("simulate --fast: cannot place %s in list %d" % (name, lst))
+
+        ints = ((4, (">I", (0x06,))), (4, (">i", (0x05,))), (2, (">H", (0x12,))), (2, (">h", (0x10,))),
+                (8, (">Q", (0x15,))), (1, (">B", (0x11, 0x16))), (1, (">b", (0x0F,))))
+        for name in ("p_imp", "p_exp", "q_imp", "q_exp"):
+            v = dict(base)
+            v[name] = base[name] + 7
+            diff(self._probe(lst, v, frozen, when), name, None, 7, ints)
+        for name, delta in (("i", 0.5), ("u", 1.0)):
+            for k in range(3):
+                v = dict(base)
+                v[name] = list(base[name])
+                v[name][k] += delta
+                diff(self._probe(lst, v, frozen, when), name, k, delta, ints)
+        for k in range(4):
+            f = list(frozen)
+            f[k] += 1000
+            diff(self._probe(lst, base, f, when), "e", k, 1000, ints)
+        # date-times: 12-byte fields whose year..second bytes change with the time
+        later = self._probe(lst, base, frozen, when + datetime.timedelta(days=400, hours=5, minutes=3, seconds=7))
+        times = []
+        k = 0
+        while k < len(ref) - 12:
+            if ref[k:k + 2] == bytes((when.year >> 8, when.year & 0xFF)) and ref[k + 2] == when.month and \
+                    ref[k + 3] == when.day and later[k:k + 2] != ref[k:k + 2]:
+                times.append(k)
+                k += 12
+            else:
+                k += 1
+        t = (bytearray(ref), recipe, times, when)
+        self.templates[lst] = t
+        return t
+
+    # -- frames --------------------------------------------------------------------------
+    def _advance(self, u, when):
+        """Move the load to UTC second ``u`` (False while the power is cut)."""
+        prof = self.sim.profile
+        for a, b in self._cuts:
+            if self._last < a <= u:  # consume up to the cut, then nothing
+                prof.step(self._local(a), a - self._last)
+                self._last = a
+            if a <= self._last < b:
+                if u < b:
+                    return False
+                self._last = b
+        if u > self._last:
+            prof.step(when, u - self._last)
+            self._last = u
+        return True
+
+    def frames(self, count=None, duration=None):
+        from protocols.crc import crc16_x25
+
+        sim = self.sim
+        prof = sim.profile
+        hour_u = self.start_u - self.start_u % 3600
+        start_half = (self.start_u - hour_u) * 2
+        self._last = self.start_u
+        prof.step(self._local(self.start_u), 0.0)
+        sim.frozen = [int(e) for e in prof.energy]
+        made = 0
+        t0 = self.start_u
+        self._cuts = [(a, b) for kind, a, b in self.faults if kind == "power-cut"]
+        quiet = [(a, b) for kind, a, b in self.faults if kind == "reboot"]
+        missed = set(a - a % 3600 for kind, a, b in self.faults if kind == "miss-list3")
+        while True:
+            local_hour = self._local(hour_u)
+            # freeze the registers at the full hour (what the hourly list sends)
+            if hour_u >= self._last and self._advance(hour_u, local_hour):
+                sim.frozen = [int(e) for e in prof.energy]
+            for half, lst in self.pattern:
+                if half < start_half:
+                    continue
+                u2 = hour_u * 2 + half
+                if duration is not None and u2 * 0.5 - t0 > duration:
+                    return
+                when = local_hour + datetime.timedelta(seconds=half * 0.5)
+                if not self._advance(u2 // 2, when):
+                    continue
+                u = u2 // 2
+                if lst == self.hourly and hour_u in missed:
+                    continue
+                if any(a <= u < b for a, b in quiet):
+                    continue
+                yield self._frame(lst, when, u2 * 0.5 - t0, crc16_x25)
+                made += 1
+                if count is not None and made >= count:
+                    return
+            start_half = 0
+            hour_u += 3600
+
+    def _frame(self, lst, when, t, crc):
+        buf, recipe, times, _ref_when = self._template(lst)
+        sim = self.sim
+        v = sim.values()
+        e = sim.frozen
+        for pos, packer, name, index, scale in recipe:
+            if name == "e":
+                x = e[index]
+                raw = int(x) // int(round(1 / scale)) if scale < 1 else int(round(x * scale))
+            elif index is None:
+                raw = int(round(v[name] * scale))
+            else:
+                arr_ = v[name]
+                if index >= len(arr_):
+                    continue
+                raw = int(round(arr_[index] * scale))
+            packer.pack_into(buf, pos, raw)
+        if times:
+            for k in times:
+                # the header time is the push's; a clock inside list 3 is its hour
+                dt = when if k < 40 or lst != self.hourly else when.replace(minute=0, second=0)
+                buf[k:k + 8] = bytes((dt.year >> 8, dt.year & 0xFF, dt.month, dt.day, dt.isoweekday(),
+                                      dt.hour, dt.minute, dt.second))
+        fcs = crc(memoryview(buf)[1:-3])
+        buf[-3] = fcs & 0xFF
+        buf[-2] = fcs >> 8
+        return SimFrame(t, when, lst, bytes(buf), None, None, None)
 
 
 # -- sinks ----------------------------------------------------------------------------

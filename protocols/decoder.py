@@ -175,8 +175,10 @@ class Reader:
     reported ``truncated`` and the frames inside the length it claimed are
     found all the same. A frame that verifies but does not decode is
     counted (``decode_errors``, and ``encrypted``/``key_errors``/``replays``
-    by cause) and reported through ``on_reject`` like a checksum failure;
-    the stream goes on either way.
+    by cause) and reported through ``on_error`` (or, when that is None,
+    ``on_reject`` like a checksum failure); the stream goes on either way.
+    ``set_raw(on)`` (or ``keep_raw = on``) makes every message keep its
+    received bytes (``wire_bytes``), whatever the protocol.
 
     ``protocol``: ``"auto"`` (default: detect from the content), ``"hdlc"``,
     ``"mbus"``, ``"p1"`` or ``"apdu"``. While detecting, every framer sees
@@ -210,9 +212,11 @@ class Reader:
     """
 
     def __init__(self, decrypt=None, on_reject=None, max_frame=1024, on_frame=None,
-                 protocol=AUTO, relock=8192, p1_std_offset=None, keep_raw=False, pending=8):
+                 protocol=AUTO, relock=8192, p1_std_offset=None, keep_raw=False, pending=8,
+                 on_error=None):
         self.decrypt = decrypt
-        self.on_reject = on_reject
+        self.on_reject = on_reject  # framing rejects (and decode errors when on_error is None)
+        self.on_error = on_error  # a verified message that did not decode
         self.on_frame = on_frame
         self.max_frame = max_frame
         self.relock = relock
@@ -527,8 +531,13 @@ class Reader:
         elif k == "replay":
             self.replays += 1
         self.last_error = e
-        if self.on_reject is not None:
-            self.on_reject(e)
+        cb = self.on_error if self.on_error is not None else self.on_reject
+        if cb is not None:
+            cb(e)
+
+    def set_raw(self, on):
+        """Keep each message's received bytes (``wire_bytes``) or stop doing so."""
+        self.keep_raw = bool(on)
 
     def flush(self):
         """End of input: the readings still found in what the framers hold

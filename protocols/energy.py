@@ -535,7 +535,7 @@ class Energy:
             c["estimated"] += 1
         elif hour[5] == MISSING:
             c["missing"] += 1
-        self._book(hour)
+        self.book(hour)
         if self.on_hour is not None:
             self.on_hour(hour)
 
@@ -555,7 +555,8 @@ class Energy:
         self.months.append(rec)
         return rec
 
-    def _book(self, hour):
+    def book(self, hour):
+        """Count a finished hour in its month (done for every hour given)."""
         h, imp, exp = hour[0], hour[1] or 0, hour[2] or 0
         y, m, d, _hh, _off = local_hour(self.zone, h)
         rec = self._month_rec(y, m)

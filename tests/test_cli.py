@@ -11,7 +11,7 @@ import pytest
 
 import protocols
 from hostlib import cli
-from hostlib.simulator import Simulator, TcpServerSink
+from hostlib.simulator import FastFrames, Simulator, TcpServerSink
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CAPTURES = os.path.join(ROOT, "tests", "captures")
@@ -194,7 +194,8 @@ def test_simulate_to_stdout_pipes_into_decode():
     code, raw, err = sub(["simulate", "--meter", "kaifa", "--phases", "1", "--fast", "--count", "15",
                           "--seed", "3", "--start", START.isoformat()])
     assert code == 0 and "sent 15 frames" in err
-    want = [f.frame for f in Simulator("kaifa", 1, seed=3, start=START).frames(count=15)]
+    # --fast: the template generator (hostlib.simulator.FastFrames, meter clock in Europe/Oslo)
+    want = [f.frame for f in FastFrames(Simulator("kaifa", 1, seed=3, start=START)).frames(count=15)]
     p = subprocess.run([sys.executable, "-m", "hostlib.cli", "simulate", "--meter", "kaifa", "--phases", "1",
                         "--fast", "--count", "15", "--seed", "3", "--start", START.isoformat()],
                        capture_output=True, cwd=ROOT, timeout=60)

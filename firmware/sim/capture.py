@@ -21,8 +21,10 @@ def _hexline(line):
 
 
 def _is_text(head):
+    # Bytes from 0x80 count as text: comments in UTF-8 ("§", "ø"); a binary
+    # capture shows control bytes at once, and text that is not hex stays raw.
     for b in head:
-        if not (32 <= b < 127 or b in (9, 10, 13)):
+        if b < 32 and b not in (9, 10, 13) or b == 127:
             return False
     return True
 

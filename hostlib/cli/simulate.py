@@ -18,7 +18,15 @@ def add_parser(sub):
     s.add_argument("--bind", default="127.0.0.1", help="address for --tcp (default 127.0.0.1)")
     s.add_argument("--hex", action="store_true", help="stdout: one frame per line in hex")
     s.add_argument("--speed", type=positive(float), default=1.0, help="time factor (60 = a minute per second)")
-    s.add_argument("--fast", action="store_true", help="as fast as possible")
+    s.add_argument("--fast", action="store_true",
+                   help="as fast as possible: >= 20,000 frames/s from per-list templates (docs/energy.md)")
+    s.add_argument("--lists", metavar="1,2,3", help="send only these lists (e.g. 2,3; with --fast)")
+    s.add_argument("--fault", action="append", default=[], metavar="KIND@TIME[+DUR]",
+                   help="with --fast: miss-list3@2026-01-10T14, power-cut@2026-01-12T03:00+3h, "
+                   "reboot@2026-01-15T12:20+90s (repeatable)")
+    s.add_argument("--tz", default="Europe/Oslo", help="with --fast: the meter's local zone (default Europe/Oslo)")
+    s.add_argument("--until", metavar="TIME", help="with --fast: stop at this simulated local time (ISO)")
+    s.add_argument("--record", metavar="FILE", help="with --fast: also write a recording (simulated receive times)")
     s.add_argument("-n", "--count", type=positive(int), help="stop after N frames")
     s.add_argument("--duration", type=positive(float), help="stop after SECONDS (wall clock)")
     s.add_argument("--seed", type=int, help="random seed (repeatable load profile)")
@@ -42,6 +50,7 @@ def run(args):
             raise UsageError("--start: expected an ISO date-time like 2025-01-15T13:59:00, found %r"
                              % args.start) from None
     sim = Simulator(args.meter, args.phases, seed=args.seed, start=start)
+    fast = _fast_frames(args, sim)
     sink, close, where, obj = sink_for(args)
     speed = None if args.fast else args.speed
     stop = threading.Event()
@@ -63,8 +72,11 @@ def run(args):
                                                   f.expected.get("active_power_import")))
 
     n = 0
+    frames = None
+    if fast is not None:
+        sink, close, frames = _recorded(args, sink, close, fast)
     try:
-        n = sim.run(sink, speed=speed, count=args.count, stop=stop, on_frame=on_frame)
+        n = sim.run(sink, speed=speed, count=args.count, stop=stop, on_frame=on_frame, frames=frames)
     except KeyboardInterrupt:
         n = sim.sent
     except BrokenPipeError:
@@ -74,3 +86,79 @@ def run(args):
         close()
     err("sent %d frames" % n)
     return EXIT_OK
+
+
+def _fast_frames(args, sim):
+    """The FastFrames of --fast (with --lists, --fault, --tz), or None."""
+    from ..simulator import FastFrames, parse_fault
+
+    if not args.fast:
+        if args.lists or args.fault or args.record or args.until:
+            raise UsageError("--lists, --fault, --until and --record need --fast")
+        return None
+    lists = None
+    if args.lists:
+        try:
+            lists = [int(x) for x in args.lists.split(",")]
+        except ValueError:
+            raise UsageError("--lists: expected list numbers like 1,2,3, found %r" % args.lists) from None
+        if not lists or any(x not in (1, 2, 3) for x in lists):
+            raise UsageError("--lists: expected list numbers among 1, 2, 3, found %r" % args.lists)
+    try:
+        faults = [parse_fault(f) for f in args.fault]
+        from ..energy import host_zone
+
+        zone = host_zone(args.tz)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    ff = FastFrames(sim, zone, lists, faults)
+    ff.span = None
+    if args.until:
+        import datetime
+
+        try:
+            until = datetime.datetime.fromisoformat(args.until)
+        except ValueError:
+            raise UsageError("--until: expected an ISO date-time like 2026-04-01T00:01, found %r"
+                             % args.until) from None
+        ff.span = ff._utc(until.replace(tzinfo=None)) - ff.start_u
+        if ff.span <= 0:
+            raise UsageError("--until %s is not after the start" % args.until)
+    if not ff.pattern:
+        raise UsageError("--lists %s: a %s sends none of these lists" % (args.lists, args.meter))
+    return ff
+
+
+def _recorded(args, sink, close, fast):
+    """With --record FILE: the sink also writes each frame to a recording at its simulated time."""
+    frames = fast.frames(count=args.count, duration=fast.span)
+    if not args.record:
+        return sink, close, frames
+    import datetime
+
+    from ..recording import RecordingWriter
+
+    started = datetime.datetime.fromtimestamp(fast.start_u, datetime.timezone.utc)
+    off = fast.zone.utcoffset(fast.start_u)
+    started = started.astimezone(datetime.timezone(datetime.timedelta(seconds=off))).isoformat()
+    try:
+        rec = RecordingWriter(args.record, source="hanreader simulate --fast --meter %s" % args.meter,
+                              started=started, flush=False)
+    except OSError as e:
+        raise UsageError("--record: cannot write %s: %s" % (args.record, e.strerror or e)) from None
+    clock = [0.0]
+
+    def both(data):
+        rec.write(data, clock[0])
+        sink(data)
+
+    def close_both():
+        rec.close()
+        close()
+
+    def timed():
+        for f in frames:
+            clock[0] = f.t
+            yield f
+
+    return both, close_both, timed()

@@ -1,0 +1,154 @@
+"""The firmware's App API (issue 11 item 4) and its answers under pressure (issue 12 item 13).
+
+* ``commands.py`` never imports ``app.py`` and uses only the App's public
+  API (no ``app._private`` reach-in);
+* the core's Reader has separate callbacks: framing rejects on
+  ``on_reject``, verified messages that do not decode on ``on_error``;
+* raw mode works for every protocol: HDLC, M-Bus (encrypted) and P1, and
+  each raw line decodes on the host to the very reading the dongle printed;
+* a configuration command whose flash save fails still gets exactly one
+  answer, saying what was applied and that it was not saved, and a key set
+  that way is in use.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FW = REPO / "firmware"
+CAPTURES = REPO / "tests" / "captures"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import test_firmware as tf  # noqa: E402
+
+AIDON = CAPTURES / "aidon" / "doc-example-list2.hex"
+MBUS = CAPTURES / "mbus" / "netznoe-kaifa-ma309m-sample.hex"
+MBUS_KEY = json.loads((CAPTURES / "mbus" / "keys.json").read_text())[MBUS.name]["key"]
+P1 = CAPTURES / "p1" / "dsmr50-iskra-mt382.txt"
+
+
+def _imports(path):
+    tree = ast.parse(path.read_text())
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            out.add(node.module)
+    return out
+
+
+def test_commands_never_import_the_app_and_use_only_its_public_api():
+    assert "app" not in _imports(FW / "commands.py")
+    src = (FW / "commands.py").read_text()
+    # No private attribute of the App, and no reaching through it into the reader's framers.
+    assert re.findall(r"app\._\w+", src) == []
+    assert re.findall(r"app\.reader\b", src) == []
+    app_src = (FW / "app.py").read_text()
+    for name in ("def reopen(self)", "def redetect(self)", "def set_raw(self, on)", "def set_decryption(self)"):
+        assert name in app_src
+
+
+def test_reader_reports_framing_rejects_and_decode_errors_through_separate_callbacks():
+    from protocols.decoder import Reader
+
+    import capture  # firmware/sim (test_firmware put it on the path)
+
+    frame = capture.load(str(MBUS))
+    rejects, errors = [], []
+    r = Reader(on_reject=rejects.append, on_error=errors.append)
+    # The M-Bus capture is encrypted: without a key every message verifies and fails to decode.
+    assert r.feed(frame) == []
+    assert [e.kind for e in errors] and {e.kind for e in errors} == {"encrypted"}
+    assert rejects == []
+    # A broken checksum is a framing reject, never a decode error.
+    bad = bytearray(capture.load(str(AIDON)))
+    bad[-3] ^= 0xFF  # inside the FCS
+    rejects.clear()
+    errors.clear()
+    r2 = Reader(on_reject=rejects.append, on_error=errors.append)
+    assert r2.feed(bytes(bad)) == []
+    r2.flush()
+    assert [e.kind for e in rejects] == ["fcs"] and errors == []
+    # Without on_error, decode errors go to on_reject as before (host callers).
+    both = []
+    r3 = Reader(on_reject=both.append)
+    r3.feed(frame)
+    assert {e.kind for e in both} == {"encrypted"}
+
+
+@pytest.fixture(scope="module")
+def raw_runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fw-raw")
+    runs = [
+        {"name": "hdlc", "capture": str(AIDON), "set": {"raw": True}},
+        {"name": "mbus", "capture": str(MBUS), "set": {"raw": True, "key": MBUS_KEY}},
+        {"name": "mbus-nokey", "capture": str(MBUS), "set": {"raw": True}},
+        {"name": "p1", "capture": str(P1), "meter": "115200-8N1",
+         "set": {"raw": True, "serial": "115200-8N1"}},
+    ]
+    return tf.run_jobs("unix", runs, tmp)
+
+
+def _pairs(lines):
+    """(raw bytes, the reading line that follows it) for every raw line."""
+    out = []
+    for i, ln in enumerate(lines):
+        if ln.startswith('{"raw": '):
+            nxt = None
+            for later in lines[i + 1:]:
+                if not later.startswith(('{"event": "locked"', '{"event": "detect"')):
+                    nxt = later
+                    break
+            out.append((bytes.fromhex(json.loads(ln)["raw"]), nxt))
+    return out
+
+
+def test_raw_mode_on_hdlc_prints_whole_frames_that_decode_to_the_reading(raw_runs):
+    from hostlib.decode import decode
+
+    rc, _, lines = raw_runs["hdlc"]
+    assert rc == 0
+    pairs = _pairs(lines)
+    assert len(pairs) == 1
+    raw, reading = pairs[0]
+    assert raw == tf.capture.load(str(AIDON))  # 7E ... 7E, as received
+    assert decode(raw).to_json() == reading
+
+
+def test_raw_mode_on_mbus_prints_each_message_even_when_it_cannot_be_decoded(raw_runs):
+    from protocols.decoder import decode_apdu
+    from protocols.security import make_decryptor
+
+    rc, _, lines = raw_runs["mbus"]
+    assert rc == 0
+    pairs = _pairs(lines)
+    want = tf.readings(lines)
+    assert len(pairs) == len(want) >= 1
+    for raw, reading in pairs:
+        assert raw[:2] == b"\xdb\x08"  # the reassembled ciphered APDU
+        assert decode_apdu(raw, make_decryptor(MBUS_KEY, None)).to_json() == reading
+    # Without the key: the raw lines still come, each followed by its decode_error line.
+    rc, _, lines = raw_runs["mbus-nokey"]
+    pairs = _pairs(lines)
+    assert len(pairs) == len(want) and [p[0] for p in pairs] == [p[0] for p in _pairs(raw_runs["mbus"][2])]
+    assert all(json.loads(n)["event"] == "decode_error" and json.loads(n)["kind"] == "encrypted" for _, n in pairs)
+
+
+def test_raw_mode_on_p1_prints_the_telegram(raw_runs):
+    from protocols.p1 import decode_telegram
+
+    rc, _, lines = raw_runs["p1"]
+    assert rc == 0
+    pairs = _pairs(lines)
+    assert len(pairs) == 1
+    raw, reading = pairs[0]
+    assert raw.startswith(b"/ISk5") and raw.rstrip().endswith(b"\r\n!" + raw.rstrip()[-4:])
+    assert decode_telegram(raw).to_json() == reading
