@@ -403,6 +403,10 @@ class Reader:
             try:
                 res = h[3] = (True, decode_apdu(h[2], self.decrypt))
             except HanError as err:
+                try:
+                    err.__traceback__ = None  # (CPython: no cycle through this frame)
+                except (AttributeError, TypeError):
+                    pass
                 res = h[3] = (False, err)
         return res[0] or res[1].kind in ("encrypted", "key", "auth", "unauthenticated", "replay") and _valid_sc(h[2])
 
@@ -526,7 +530,7 @@ class Reader:
         k = e.kind
         if k == "encrypted":
             self.encrypted += 1
-        elif k == "key" or k == "tag" or k == "auth":
+        elif k == "key" or k == "auth":
             self.key_errors += 1
         elif k == "replay":
             self.replays += 1
@@ -607,7 +611,10 @@ class Reader:
 
     def status(self):
         """(code, text) for a status line: ``no_data``, ``no_frames``,
-        ``encrypted`` (no key), ``wrong_key``, ``replay``, ``errors`` or ``ok``."""
+        ``encrypted`` (no key), ``wrong_key``, ``auth_failed`` (the tag fails:
+        wrong authentication key or altered frames), ``unauthenticated`` (no
+        tag although an authentication key is set), ``replay``, ``errors`` or
+        ``ok``."""
         if self.bytes_in == 0:
             return "no_data", "no bytes received: check the cable and the port"
         accepted = self._base.get("accepted", 0)
@@ -622,6 +629,10 @@ class Reader:
                 return "encrypted", "frames arrive but they are encrypted and no key is set"
             if k == "key":
                 return "wrong_key", "frames arrive but the key is wrong: " + str(e)
+            if k == "auth":
+                return "auth_failed", "frames arrive but their authentication tag fails: " + str(e)
+            if k == "unauthenticated":
+                return "unauthenticated", "frames arrive without authentication: " + str(e)
             if k == "replay":
                 return "replay", "a frame counter went backwards (possible replay): " + str(e)
             return "errors", "frames arrive but do not decode: " + str(e)
