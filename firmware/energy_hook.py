@@ -69,9 +69,9 @@ class EnergyHook:
 
     def feed(self, reading):
         before = self.energy.last_t
-        self.energy.feed(reading, None if reading.time is not None else self.now())
+        self.energy.feed(reading, None if reading.time_text is not None else self.now())
         t = self.energy.last_t
-        if reading.time is not None and t is not None and t != before:
+        if reading.time_text is not None and t is not None and t != before:
             self._anchor = (t, self.ticks_ms())
 
     def maybe_save(self):

@@ -47,7 +47,7 @@ def status_line(app):
     """``{"status": {...}}`` for an App (see app.py)."""
     r = app.reader
     c = {}
-    for k, v in r.counters():
+    for k, v in r.counters().items():
         c[k] = v
     try:
         condition = r.status()[0]

@@ -1,4 +1,4 @@
-# hostlib/aio.py: asyncio variants: ``async for reading in ...``.
+# hostlib/aio.py: asyncio variants: ``async for reading in ...``, over the one read loop.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
 """Readings in an asyncio program (Home Assistant integrations and the like).
 
@@ -6,154 +6,129 @@
     from hostlib import aio
 
     async def main():
-        async with await aio.open_reader("/dev/ttyUSB0") as reader:   # or "tcp://host:port"
+        async with await aio.open_reader("/dev/ttyUSB0") as reader:   # or "tcp://host:port", a file
             async for reading in reader:
-                print(reading["active_power_import"], reader.counters)
+                print(reading["active_power_import"], reader.counters())
 
     asyncio.run(main())
 
-Serial ports go through ``pyserial-asyncio-fast`` (2400 8E1 by default,
-as ``hostlib.open_serial``), ``tcp://`` through ``asyncio.open_connection``,
-files through a small adapter. ``aio.follow(spec)`` is the reconnecting
-variant (exponential backoff), as ``hostlib.reader.follow``.
+There is no second implementation of ports, sockets or files here: the
+sources are ``hostlib.sources``' (``open_source``: the same pty handling,
+errors and hints as the command line) and the loop is ``hostlib.reader``'s
+``follow`` (the same reconnect loop, backoff and events), run on a worker
+thread of its own so the event loop never blocks; the sources read with a
+0.5 s timeout, so closing takes at most that long. ``aio.follow(spec)`` is
+the reconnecting variant.
 """
 
 import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import AsyncIterator, Callable, Dict, Optional
 
-from .reader import HanReader
-from .sources import (ConnectionFailed, SourceError, SourceLost, _serial_error,
-                      open_file, parse_tcp_url)
+from protocols.reading import Reading
+
+from .reader import HanReader, follow as _follow
+from .sources import Source, open_source
+
+_SOURCE_KW = ("baudrate", "parity", "bytesize", "stopbits", "auto", "timeout", "format", "speed")
+_FOLLOW_KW = ("initial_delay", "max_delay", "on_event", "retry_first", "silence")
 
 
 class AsyncHanReader:
-    """An ``asyncio.StreamReader`` (any byte stream) -> ``async for`` readings.
+    """Readings from a source (opened by ``opener``) as an async iterator.
 
     ``reader_kw`` go to ``HanReader`` (``key``, ``auth_key``, ``on_reject``,
-    ``format``, ...). The framer's counters: ``.counters``.
-    End of stream ends the iteration; a lost connection raises SourceLost.
+    ``format``, ...); ``follow_kw`` to ``hostlib.reader.follow``
+    (``reconnect``, ``on_event``, ``silence``, ...). The end of a file ends
+    the iteration; a lost port raises ``SourceLost`` unless ``reconnect``.
     """
 
-    def __init__(self, stream, writer=None, name="stream", **reader_kw):
-        self.stream = stream
-        self.writer = writer
+    def __init__(self, opener: Callable[[], Source], name: str = "source", *, reconnect: bool = False,
+                 follow_kw: Optional[dict] = None, **reader_kw) -> None:
         self.name = name
         self.reader = HanReader(**reader_kw)
-        self._pending = []
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="hanreader")
+        self._gen = _follow(opener, self.reader, reconnect=reconnect, stop=self._stop.is_set,
+                            sleep=self._stop.wait, **(follow_kw or {}))
+        self._closed = False
 
-    @property
-    def counters(self):
-        return self.reader.counters
+    def counters(self) -> Dict[str, object]:
+        """The reader's counters (``HanReader.counters()``)."""
+        return self.reader.counters()
 
-    def __aiter__(self):
+    def __aiter__(self) -> "AsyncHanReader":
         return self
 
-    async def __anext__(self):
-        while not self._pending:
-            try:
-                data = await self.stream.read(4096)
-            except (ConnectionError, OSError) as e:
-                raise SourceLost("%s: connection lost (%s)" % (self.name, e)) from None
-            if not data:
-                self._pending.extend(self.reader.flush())
-                if self._pending:
-                    break
-                raise StopAsyncIteration
-            self._pending.extend(self.reader.feed(data))
-        return self._pending.pop(0)
+    async def __anext__(self) -> Reading:
+        if self._closed:
+            raise StopAsyncIteration
+        loop = asyncio.get_running_loop()
+        r = await loop.run_in_executor(self._pool, next, self._gen, None)
+        if r is None:
+            raise StopAsyncIteration
+        return r
 
-    async def close(self):
-        if self.writer is not None:
-            self.writer.close()
-            try:
-                await self.writer.wait_closed()
-            except (OSError, ConnectionError):
-                pass
+    async def close(self) -> None:
+        """Stop reading and close the source."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop.set()
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(self._pool, self._gen.close)
+        finally:
+            self._pool.shutdown(wait=False)
 
-    async def __aenter__(self):
+    async def __aenter__(self) -> "AsyncHanReader":
         return self
 
-    async def __aexit__(self, *exc):
+    async def __aexit__(self, *exc) -> None:
         await self.close()
 
 
-class _FileStream:
-    """A file Source as a minimal async stream (files are read at disk speed)."""
-
-    def __init__(self, src):
-        self.src = src
-
-    async def read(self, n=4096):
-        data = self.src.read()
-        await asyncio.sleep(0)
-        return data or b""
+def _split(kw):
+    src = {k: v for k, v in kw.items() if k in _SOURCE_KW}
+    fol = {k: v for k, v in kw.items() if k in _FOLLOW_KW}
+    rest = {k: v for k, v in kw.items() if k not in _SOURCE_KW and k not in _FOLLOW_KW}
+    return src, fol, rest
 
 
-async def open_reader(spec, *, baudrate=2400, parity="E", bytesize=8, stopbits=1, **reader_kw):
-    """Open ``spec`` (serial port, ``tcp://host:port``, or a file) -> AsyncHanReader."""
-    if spec.startswith("tcp://"):
-        host, port = parse_tcp_url(spec)
-        try:
-            r, w = await asyncio.open_connection(host, port)
-        except ConnectionRefusedError:
-            raise ConnectionFailed("%s: connection refused" % spec,
-                                   "is the server (ser2net, the dongle) running?") from None
-        except OSError as e:
-            raise ConnectionFailed("%s: %s" % (spec, e.strerror or e)) from None
-        return AsyncHanReader(r, w, spec, **reader_kw)
-    import os
-
-    if os.path.isfile(spec) or spec == "-":
-        src = open_file(spec)
-        return AsyncHanReader(_FileStream(src), None, spec, **reader_kw)
-    import serial
-    import serial_asyncio_fast
-
-    try:
-        r, w = await serial_asyncio_fast.open_serial_connection(
-            url=spec, baudrate=baudrate, parity=parity, bytesize=bytesize, stopbits=stopbits)
-    except serial.SerialException as e:
-        raise _serial_error(spec, e) from None
-    except OSError as e:
-        raise _serial_error(spec, e) from None
-    return AsyncHanReader(r, w, spec, **reader_kw)
+def _opener(spec, source_kw, first):
+    def opener():
+        if first:
+            return first.pop()
+        return open_source(spec, **source_kw)
+    return opener
 
 
-async def follow(spec, *, initial_delay=1.0, max_delay=30.0, on_event=None, retry_first=False,
-                 sleep=asyncio.sleep, **kw):
+async def open_reader(spec: str, *, baudrate: int = 2400, parity: str = "E", **kw) -> AsyncHanReader:
+    """Open ``spec`` (serial port, ``tcp://host:port``, a file or ``-``) -> AsyncHanReader.
+
+    The port is opened before this returns, so a wrong name fails here,
+    with the same ``SourceError`` (and hint) as ``hostlib.open_source``.
+    """
+    source_kw, follow_kw, reader_kw = _split(kw)
+    source_kw.update(baudrate=baudrate, parity=parity)
+    loop = asyncio.get_running_loop()
+    src = await loop.run_in_executor(None, lambda: open_source(spec, **source_kw))
+    return AsyncHanReader(_opener(spec, source_kw, [src]), spec, follow_kw=follow_kw, **reader_kw)
+
+
+async def follow(spec: str, *, baudrate: int = 2400, parity: str = "E", **kw) -> AsyncIterator[Reading]:
     """Readings from ``spec`` forever, reopening it with backoff when it is lost.
 
     An async generator: ``async for reading in aio.follow("tcp://..."):``.
+    Keyword arguments as ``open_reader`` plus ``hostlib.reader.follow``'s
+    (``initial_delay``, ``max_delay``, ``on_event``, ``retry_first``, ``silence``).
     """
-    ev = on_event or (lambda kind, msg: None)
-    delay = initial_delay
-    ok_once = False
-    reader_kw = {k: v for k, v in kw.items() if k not in ("baudrate", "parity", "bytesize", "stopbits")}
-    serial_kw = {k: v for k, v in kw.items() if k in ("baudrate", "parity", "bytesize", "stopbits")}
-    hr = HanReader(**reader_kw)
-    while True:
-        try:
-            ar = await open_reader(spec, **serial_kw)
-        except SourceError as e:
-            if not ok_once and not retry_first and not e.retryable:
-                raise
-            ev("retry", "%s; retrying in %.0f s" % (e.message, delay))
-            await sleep(delay)
-            delay = min(delay * 2, max_delay)
-            continue
-        ar.reader = hr  # counters survive reconnects
-        ev("connected", "%s: %sconnected" % (spec, "re" if ok_once else ""))
-        ok_once = True
-        try:
-            async for r in ar:
-                delay = initial_delay
-                yield r
-            ev("ended", "%s: end of input" % spec)
-            if not spec.startswith("tcp://") and ("/" not in spec or not spec.startswith("/dev/")):
-                return  # a file: done
-        except SourceLost as e:
-            hr.reset_stream()
-            ev("lost", "%s; reconnecting in %.0f s" % (e.message, delay))
-        finally:
-            await ar.close()
-        await sleep(delay)
-        delay = min(delay * 2, max_delay)
+    source_kw, follow_kw, reader_kw = _split(kw)
+    source_kw.update(baudrate=baudrate, parity=parity)
+    ar = AsyncHanReader(_opener(spec, source_kw, []), spec, reconnect=True, follow_kw=follow_kw, **reader_kw)
+    try:
+        async for r in ar:
+            yield r
+    finally:
+        await ar.close()

@@ -2,9 +2,12 @@
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
 """``hostlib.decode``: the one-call API."""
 
+from typing import Callable, Optional, Union
+
 from protocols.decoder import HDLC, MBUS, P1, RAW, Reader, decode_apdu
 from protocols.errors import FormatError, HanError, TruncatedError
 from protocols.hdlc import parse_frame
+from protocols.reading import Reading
 
 
 def _keyed_decryptor(key, auth_key):
@@ -21,7 +24,8 @@ def _hdlc_length(data):
     return (((data[1] << 8) | data[2]) & 0x7FF) + 2 if len(data) >= 3 else 0
 
 
-def decode(data, *, key=None, auth_key=None, decrypt=None):
+def decode(data: bytes, *, key: Union[str, bytes, None] = None, auth_key: Union[str, bytes, None] = None,
+           decrypt: Optional[Callable] = None) -> Reading:
     """Decode one push and return a :class:`protocols.reading.Reading`.
 
     ``data`` (bytes) is one of:

@@ -82,7 +82,7 @@ def reading_from_dict(d):
             v = Decimal(repr(v))
         raw, scaler = _number(v)
         regs.append(Register(r.get("obis"), r.get("name"), raw, scaler, r.get("unit")))
-    return Reading(meter, d.get("time"), regs)
+    return Reading(meter, d.get("time"), regs, received_at=d.get("received_at"))
 
 
 def parse_line(line):

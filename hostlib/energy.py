@@ -56,6 +56,15 @@ class ZoneInfoZone:
         return "ZoneInfoZone(%r)" % self.name
 
 
+class SystemZone:
+    """This machine's local zone (the demo's simulated meter runs on it)."""
+
+    name = "local"
+
+    def utcoffset(self, t):
+        return int(datetime.datetime.fromtimestamp(t).astimezone().utcoffset().total_seconds())
+
+
 def host_zone(name=DEFAULT_ZONE):
     """Any IANA zone by name (zoneinfo); the built-in EU rule if zoneinfo has no data."""
     try:

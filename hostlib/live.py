@@ -125,8 +125,12 @@ def _short(v, unit):
 class Dashboard:
     """Everything the live view shows, updated one reading at a time."""
 
-    def __init__(self, title="hanreader", span=300.0, clock=time.monotonic):
+    def __init__(self, title="hanreader", span=300.0, clock=time.monotonic, energy=None, utc=time.time):
         self.title = title
+        # ``energy``: a protocols.energy.Energy fed with every reading (the
+        # running hour, the month's peaks and step); ``utc``: the receive time.
+        self.energy = energy
+        self.utc = utc
         self.clock = clock  # seconds, for the trend's time axis
         self.values = {}  # register name -> (value, unit)
         self.meter = None
@@ -144,8 +148,8 @@ class Dashboard:
         m = reading.meter
         if m.id or self.meter is None:
             self.meter = m
-        if reading.time:
-            self.time = reading.time
+        if reading.time_text:
+            self.time = reading.time_text
         for r in reading.registers:
             if r.name:
                 self.values[r.name] = (r.value, r.unit)
@@ -155,6 +159,8 @@ class Dashboard:
             self.trend.add(t, p - exp)
         if counters is not None:
             self.counters = counters
+        if self.energy is not None:
+            self.energy.feed(reading, self.utc())
         self.last_update = time.monotonic()
 
     def get(self, name):
@@ -229,6 +235,36 @@ class Dashboard:
         tb.caption = ("as of %s (sent hourly)" % clock.replace("T", " ")) if clock else "sent hourly (list 3)"
         return tb
 
+    def _capacity(self):
+        """The running hour, its projection, the month's peaks and step (docs/energy.md)."""
+        from protocols import energy as core
+
+        e = self.energy
+        tb = Table(box=box.SIMPLE_HEAD, expand=True, title="This hour and the month's capacity step",
+                   title_style="bold")
+        tb.add_column("running hour", justify="right")
+        tb.add_column("projected", justify="right")
+        tb.add_column("month's peaks (top %d days)" % e.top)
+        tb.add_column("average / step", justify="right")
+        tb.add_column("margin", justify="right")
+        r = e.running()
+        m = e.month()
+        peaks = "waiting for two hourly lists"
+        step = "–"
+        if m is not None:
+            peaks = ", ".join("%.2f (%s)" % (wh / 1000.0, core.hour_iso(e.zone, h)[5:16].replace("T", " "))
+                              for h, wh in m["peaks"]) or "–"
+            i, lo, hi = m["step"]
+            step = "%.2f kWh, step %d (%g-%s kWh)" % (m["capacity_wh"] / 1000.0, i, lo / 1000.0,
+                                                     "%g" % (hi / 1000.0) if hi is not None else "")
+        if r is None:
+            tb.add_row("–", "–", peaks, step, "–")
+        else:
+            mg = r["margin_wh"]
+            tb.add_row("%.2f kWh" % (r["so_far_wh"] / 1000.0), "%.2f kWh" % (r["projection_wh"] / 1000.0), peaks,
+                       step, "top step" if mg is None else "%.2f kWh" % (mg / 1000.0))
+        return tb
+
     def _footer(self):
         c = self.counters
         t = Text(style="dim")
@@ -252,7 +288,10 @@ class Dashboard:
         chart_w = max(20, min(120, width - 16))
         trend = Panel(self.trend.render(chart_w), title="Active power (import − export), last %g min"
                       % (self.trend.span / 60.0), border_style="cyan", box=box.ROUNDED)
-        body = Group(self._header(), grid, self._energy(), trend, self._footer())
+        parts = [self._header(), grid, self._energy()]
+        if self.energy is not None:
+            parts.append(self._capacity())
+        body = Group(*parts + [trend, self._footer()])
         return Panel(body, box=box.HEAVY, border_style="magenta")
 
     def summary_line(self):
@@ -391,7 +430,19 @@ def run_demo(console, kind="aidon", phases=3, duration=None, speed=1.0, history=
     def frame_time():
         return stamps.popleft() if stamps else sim.current_time.timestamp()
 
-    dash = Dashboard(title="hanreader demo", span=300.0, clock=frame_time)
+    from protocols.energy import Energy
+
+    from .energy import SystemZone
+
+    times = {}
+
+    def frame_time_kept():
+        t = times["t"] = frame_time()
+        return t
+
+    # The simulated meter's clock is this machine's local time.
+    dash = Dashboard(title="hanreader demo", span=300.0, clock=frame_time_kept,
+                     energy=Energy(SystemZone()), utc=lambda: times.get("t"))
     dash.source = "simulated %s %d-phase, %s" % (sim.cfg["manufacturer"], phases,
                                                  "real time" if speed == 1 else "%gx" % speed)
 
@@ -415,7 +466,7 @@ def run_demo(console, kind="aidon", phases=3, duration=None, speed=1.0, history=
     thread.start()
     try:
         run_live(readings(), console, dash, duration=duration, snapshot_every=snapshot_every,
-                 counters=lambda: reader.counters, stop=stop)
+                 counters=lambda: reader.counters(), stop=stop)
     finally:
         halt.set()
         thread.join(2.0)

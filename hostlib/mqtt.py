@@ -135,7 +135,7 @@ class MqttBridge:
     def __init__(self, broker="mqtt://localhost", *, username=None, password=None, ca_file=None, cert_file=None,
                  key_file=None, client_id=None, bridge_id=None, topic_prefix="hanreader",
                  discovery_prefix="homeassistant", discovery=True, meter_name=None, expire_after=60,
-                 keepalive=30, connect_timeout=10.0, on_event=None):
+                 keepalive=30, connect_timeout=10.0, on_event=None, energy=None):
         import paho.mqtt.client as paho  # here: importing hostlib does not need paho
 
         self.host, self.port, self.tls, url_user = parse_broker_url(broker)
@@ -154,6 +154,13 @@ class MqttBridge:
                                  sw_version=__version__, bridge_model="host bridge")
         except ValueError as e:
             raise MqttError("url", str(e)) from None
+        # ``energy``: a protocols.energy.Energy: the running hour, the month's
+        # capacity average, step and margin as sensors too (docs/energy.md).
+        self.energy = None
+        if energy is not None:
+            from protocols.energy import EnergySensors
+
+            self.energy = EnergySensors(self.msgs, energy)
         self.client_id = client_id or ("hanreader-" + self.msgs.bridge)
         self._paho = paho
         c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=self.client_id, clean_session=True,
@@ -292,6 +299,9 @@ class MqttBridge:
                     if self.connected:
                         for msg in self.msgs.message(ev[1], ev[2]):
                             self._send(msg, 1)
+                        if self.energy is not None and ev[1] == self.msgs.status_topic and ev[2] == b"online":
+                            for msg in self.energy.announce():
+                                self._send(msg, 1)
             finally:
                 if kind == "reading":
                     with self._idle:
@@ -299,7 +309,12 @@ class MqttBridge:
                         self._idle.notify_all()
 
     def _reading(self, reading):
-        for msg in self.msgs.reading(reading):
+        msgs = self.msgs.reading(reading)
+        if self.energy is not None:
+            import itertools
+
+            msgs = itertools.chain(msgs, self.energy.reading(reading, time.time()))
+        for msg in msgs:
             if self.connected:
                 self._send(msg, 1 if msg[2] else 0)
             elif not msg[2]:
@@ -319,6 +334,9 @@ class MqttBridge:
         self.client.subscribe(self.msgs.status_topic, qos=1)
         for msg in self.msgs.connected():
             self._send(msg, 1)
+        if self.energy is not None:
+            for msg in self.energy.announce():
+                self._send(msg, 1)
         pending = list(self.pending.values())
         self.pending.clear()
         for msg in pending:

@@ -96,11 +96,12 @@ class RecordingWriter:
         self.close()
 
 
-def read_recording(fileobj, check_magic=True):
+def read_recording(fileobj, check_magic=True, meta=None):
     """Yield ``(seconds, bytes)`` for each data line of a recording.
 
     ``fileobj``: a text or binary file object, or a path. Streams: memory
-    does not grow with the file.
+    does not grow with the file. ``meta``: a dict that gets the ``key:
+    value`` comments (``source``, ``started``) as they are read.
     """
     own = isinstance(fileobj, str)
     f = open(fileobj, "rb") if own else fileobj
@@ -118,7 +119,13 @@ def read_recording(fileobj, check_magic=True):
                     raise RecordingError("not a hanreader recording: expected %r first" % MAGIC, n)
                 continue
             line = line.strip()
-            if not line or line[0] == "#":
+            if not line:
+                continue
+            if line[0] == "#":
+                if meta is not None:
+                    k, sep, v = line[1:].partition(":")
+                    if sep:
+                        meta.setdefault(k.strip(), v.strip())
                 continue
             t, sep, hx = line.partition(" ")
             try:
@@ -156,6 +163,23 @@ def replay(chunks, speed=1.0, sleep=time.sleep, clock=time.monotonic):
         if delay > 0:
             sleep(delay)
         yield data
+
+
+def started_seconds(meta):
+    """POSIX seconds of a recording's ``started`` comment (None if absent or
+    not an ISO time; a time without offset is taken as this machine's local time)."""
+    import datetime
+
+    text = meta.get("started") if meta else None
+    if not text:
+        return None
+    try:
+        t = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if t.tzinfo is None:
+        t = t.astimezone()
+    return t.timestamp()
 
 
 def read_metadata(path):

@@ -12,7 +12,7 @@ Every source has the same small interface::
 * ``open_serial(port, baudrate=2400, parity="E")``: pyserial, 8E1 at
   2400 baud by default (Aidon, Kaifa); ``parity="N"`` for Kamstrup;
   ``auto=True`` tries 2400 8E1, 2400 8N1, 9600 8N1 and 115200 8N1 until a
-  frame's checksums verify. pyserial URLs (``rfc2217://``, ``socket://``,
+  frame of any protocol (HDLC, M-Bus, P1) verifies. pyserial URLs (``rfc2217://``, ``socket://``,
   ``loop://``) work too.
 * ``open_tcp(host, port)`` / ``"tcp://host:port"``: ser2net, network dongles.
 * ``open_file(path)``: raw bytes, hex text (``#`` comments) or a recording,
@@ -29,6 +29,7 @@ import os
 import socket
 import sys
 import time
+from typing import Callable, Optional
 
 from .hexinput import HEX, RAW, RECORDING, HexDecoder, sniff
 
@@ -39,6 +40,10 @@ DEFAULT_PARITY = "E"
 AUTO_SETTINGS = ((2400, "E"), (2400, "N"), (9600, "N"), (115200, "N"))
 # Long enough for a Kamstrup (one push every 10 s) to send a whole frame.
 AUTO_PROBE_SECONDS = 12.0
+# Bytes without a verified frame after which a setting is given up: twice the
+# largest frame or telegram, so a whole one is always inside (the firmware,
+# with its smaller buffers, uses protocols.detect's default of 2304).
+AUTO_PROBE_BYTES = 8192
 
 _PARITY_NAMES = {"N": "none", "E": "even", "O": "odd", "M": "mark", "S": "space"}
 
@@ -86,8 +91,11 @@ class Source:
 
     name = "?"
     live = True  # False for files: no reconnecting, no timing
+    # When the last chunk read was received (POSIX seconds), or None when
+    # unknown (a file without timestamps): readings get it as received_at.
+    received = None
 
-    def read(self, size=4096):  # pragma: no cover - interface
+    def read(self, size: int = 4096) -> Optional[bytes]:  # pragma: no cover - interface
         raise NotImplementedError
 
     def close(self):
@@ -181,12 +189,14 @@ class SerialSource(Source):
     def read(self, size=4096):
         if self._pending:
             data, self._pending = self._pending, b""
+            self.received = time.time()
             return data
         import serial
 
         try:
             data = self.ser.read(1)
             if data:
+                self.received = time.time()
                 waiting = self.ser.in_waiting
                 if waiting:
                     data += self.ser.read(min(waiting, size))
@@ -254,17 +264,21 @@ def _open_port(port, baudrate, parity, bytesize, stopbits, timeout, write_timeou
         raise _serial_error(port, e) from None
 
 
-def open_serial(port, baudrate=DEFAULT_BAUDRATE, parity=DEFAULT_PARITY, bytesize=8, stopbits=1,
-                timeout=0.5, auto=False, probe_seconds=AUTO_PROBE_SECONDS, settings=AUTO_SETTINGS,
-                on_probe=None):
+def open_serial(port: str, baudrate: int = DEFAULT_BAUDRATE, parity: str = DEFAULT_PARITY, bytesize: int = 8,
+                stopbits: int = 1, timeout: float = 0.5, auto: bool = False,
+                probe_seconds: float = AUTO_PROBE_SECONDS, settings=AUTO_SETTINGS,
+                on_probe: Optional[Callable[[int, str], None]] = None, clock=time.monotonic) -> "SerialSource":
     """Open a serial port as a Source.
 
     ``baudrate``/``parity``/``bytesize``/``stopbits``: the line settings
     (2400 8E1 by default; Kamstrup sends 8N1: ``parity="N"``).
-    ``auto=True``: try ``settings`` in turn, listening up to
-    ``probe_seconds`` on each, and keep the first on which a frame's HCS
-    and FCS verify; the bytes of that probe are not lost (the reader gets
-    them first). ``on_probe(baudrate, parity)`` is called before each try.
+    ``auto=True``: try ``settings`` in turn (``(baud, parity)`` pairs or
+    setting names such as ``"115200-8N1"``) with the firmware's detector
+    (``protocols.detect.Detector``): each is given ``probe_seconds`` or
+    ``AUTO_PROBE_BYTES`` bytes, and the first on which a frame of any
+    protocol verifies (HDLC, M-Bus, P1) is kept; the bytes of that probe are
+    not lost (the reader gets them first). ``on_probe(baudrate, parity)`` is
+    called before each try.
 
     :raises SourceError: ``PortNotFound``, ``PermissionDenied``, or no
         setting produced a frame (auto mode).
@@ -274,10 +288,28 @@ def open_serial(port, baudrate=DEFAULT_BAUDRATE, parity=DEFAULT_PARITY, bytesize
         src = SerialSource(ser, port, timeout)
         src.parity_ignored = ignored
         return src
-    from protocols.hdlc import HdlcFramer
+    return _detect(port, timeout, probe_seconds, settings, on_probe, clock)
 
+
+def _setting_name(s):
+    return s if isinstance(s, str) else "%d-8%s1" % (s[0], s[1])
+
+
+def _detect(port, timeout, probe_seconds, settings, on_probe, clock):
+    """``--auto``: the firmware's sans-IO ``Detector`` (protocols/detect.py)
+    steps through the settings; a setting is kept at its first verified
+    frame of any protocol (HDLC, M-Bus, P1)."""
+    from protocols.decoder import Reader
+    from protocols.detect import Detector, parse
+
+    names = [_setting_name(s) for s in settings]
+    ms = lambda: int(clock() * 1000)  # noqa: E731
+    det = Detector(names, dwell_ms=int(probe_seconds * 1000), budget=AUTO_PROBE_BYTES, now=ms())
     tried = []
-    for baud, par in settings:
+    while len(tried) < len(names):
+        name = det.current
+        baud, _bits, par, _stop, _inv = parse(name)
+        par = "N" if par is None else ("E" if par == 0 else "O")
         if on_probe is not None:
             on_probe(baud, par)
         try:
@@ -286,29 +318,32 @@ def open_serial(port, baudrate=DEFAULT_BAUDRATE, parity=DEFAULT_PARITY, bytesize
             if isinstance(e, (PortNotFound, PermissionDenied)):
                 raise
             tried.append("%s (%s)" % (settings_text(baud, par), e.message))
+            det.restart(ms())
             continue
-        framer = HdlcFramer(max_frame=2049)
-        got = bytearray()
-        deadline = time.monotonic() + probe_seconds
         src = SerialSource(ser, port, timeout)
         src.parity_ignored = ignored
-        ok = False
+        verified = []
+        core = Reader(protocol="auto", max_frame=2049, on_frame=verified.append, pending=0)
+        got = bytearray()
+        switched = None
         try:
-            while time.monotonic() < deadline:
+            while switched is None:
                 data = src.read()
+                now = ms()
                 if data:
                     if len(got) < 65536:
                         got += data
-                    if framer.feed(data):
-                        ok = True
-                        break
+                    det.bytes(len(data))
+                    core.feed(data)
+                    if verified and det.frame(now):
+                        src._pending = bytes(got)
+                        src.detected = (baud, par)
+                        src.detected_protocol = core.protocol
+                        return src
+                switched = det.poll(now)
         except SourceError:
             src.close()
             raise
-        if ok:
-            src._pending = bytes(got)
-            src.detected = (baud, par)
-            return src
         src.close()
         tried.append(settings_text(baud, par) + (" (%d bytes, no valid frame)" % len(got) if got else " (silent)"))
     raise SourceError(
@@ -338,6 +373,7 @@ class SocketSource(Source):
             raise SourceLost("%s: connection lost (%s)" % (self.name, e.strerror or e)) from None
         if not data:
             raise SourceLost("%s: the peer closed the connection" % self.name)
+        self.received = time.time()
         return data
 
     def close(self):
@@ -364,7 +400,8 @@ def parse_tcp_url(url):
     return host, p
 
 
-def open_tcp(host, port=None, timeout=0.5, connect_timeout=5.0):
+def open_tcp(host: str, port: Optional[int] = None, timeout: float = 0.5,
+             connect_timeout: float = 5.0) -> "SocketSource":
     """Connect to ``host:port`` (or a ``tcp://host:port`` URL) and return a Source."""
     if port is None:
         host, port = parse_tcp_url(host)
@@ -462,13 +499,27 @@ class RecordingSource(FileSource):
         from .recording import read_recording, replay
 
         self._lines = _Lines(self, head)
-        self._it = replay(read_recording(self._lines), speed)
+        self.meta = {}
+        self._t = []
+        self._t0 = False
+        self._it = replay(self._timed(read_recording(self._lines, meta=self.meta)), speed)
+
+    def _timed(self, chunks):
+        # Remember each chunk's time, for ``received``.
+        for t, data in chunks:
+            self._t.append(t)
+            yield t, data
 
     def read(self, size=None):
-        from .recording import RecordingError
+        from .recording import RecordingError, started_seconds
 
         try:
-            return next(self._it)
+            data = next(self._it)
+            t = self._t.pop() if self._t else None
+            if self._t0 is False:
+                self._t0 = started_seconds(self.meta)  # the header is read by now
+            self.received = None if t is None or self._t0 is None else self._t0 + t
+            return data
         except StopIteration:
             return None
         except RecordingError as e:
@@ -498,7 +549,7 @@ class _Lines:
             buf = buf[nl + 1 :]
 
 
-def open_file(path, format="auto", speed=None):
+def open_file(path: str, format: str = "auto", speed: Optional[float] = None) -> "FileSource":
     """A file (or ``"-"``: standard input) as a Source.
 
     ``format``: ``"auto"`` (sniffed from the first 4 KiB), ``"raw"``,
@@ -571,8 +622,8 @@ class IterSource(Source):
             return None
 
 
-def open_source(spec, *, baudrate=DEFAULT_BAUDRATE, parity=DEFAULT_PARITY, auto=False,
-                timeout=0.5, format="auto", speed=None, **serial_kw):
+def open_source(spec: str, *, baudrate: int = DEFAULT_BAUDRATE, parity: str = DEFAULT_PARITY, auto: bool = False,
+                timeout: float = 0.5, format: str = "auto", speed: Optional[float] = None, **serial_kw) -> Source:
     """Open what ``spec`` names: ``tcp://host:port``, a pyserial URL, a serial
     port, a file or ``-`` (standard input)."""
     if not isinstance(spec, str):

@@ -49,6 +49,13 @@ from .errors import (
 from .framing import find_signature
 from .hdlc import Frame, HdlcFramer, parse_frame
 
+try:  # CPython: names for the type hints (MicroPython ignores annotations and has no typing)
+    from typing import Callable, Dict, List, Optional, Tuple  # noqa: F401
+
+    from .reading import Reading  # noqa: F401
+except ImportError:
+    pass
+
 
 def _p1():
     from . import p1  # lazily: not every device reads P1
@@ -56,7 +63,7 @@ def _p1():
     return p1
 
 
-def decode_apdu(apdu, decrypt=None, _depth=0):
+def decode_apdu(apdu: bytes, decrypt: "Optional[Callable]" = None, _depth: int = 0) -> "Reading":
     """Reading for one APDU (``0F …``, a ciphered envelope ``DB``/``DC``)."""
     a = parse_apdu(apdu)
     if isinstance(a, DataNotification):
@@ -114,7 +121,7 @@ def _decode_plaintext(a, plain, authenticated):
     return decode_notification(inner, a.manufacturer)
 
 
-def decode_frame(frame, decrypt=None):
+def decode_frame(frame: bytes, decrypt: "Optional[Callable]" = None) -> "Reading":
     """Reading for one HDLC frame (bytes ``7E … 7E`` or a verified Frame)."""
     if not isinstance(frame, Frame):
         frame = parse_frame(frame)
@@ -456,7 +463,7 @@ class Reader:
 
     # -- stream ----------------------------------------------------------------
 
-    def feed(self, data):
+    def feed(self, data: bytes) -> "List[Reading]":
         out = []
         start = self.bytes_in
         self.bytes_in += len(data)
@@ -543,7 +550,7 @@ class Reader:
         """Keep each message's received bytes (``wire_bytes``) or stop doing so."""
         self.keep_raw = bool(on)
 
-    def flush(self):
+    def flush(self) -> "List[Reading]":
         """End of input: the readings still found in what the framers hold
         (see the class doc); a frame left incomplete is reported."""
         out = []
@@ -574,10 +581,10 @@ class Reader:
 
     # -- reporting -------------------------------------------------------------
 
-    def counters(self):
-        """(name, value) pairs in a fixed order: the locked framer's (while
-        detecting, the primary's: HDLC's, or the one locked before a relock)
-        plus those of framers no longer running."""
+    def counters(self) -> "Dict[str, int]":
+        """The counters as a dict ``{name: value}`` in a fixed order: the
+        locked framer's (while detecting, the primary's: HDLC's, or the one
+        locked before a relock) plus those of framers no longer running."""
         names = (
             "accepted",
             "hcs_errors",
@@ -601,15 +608,16 @@ class Reader:
                     v += x
             vals[i] = v
         out = [(names[i], vals[i]) for i in range(len(names))]
-        return out + [
+        # A dict, as hostlib's HanReader.counters() (an ordered one on CPython).
+        return dict(out + [
             ("decode_errors", self.decode_errors),
             ("encrypted", self.encrypted),
             ("key_errors", self.key_errors),
             ("replays", self.replays),
             ("readings", self.readings),
-        ]
+        ])
 
-    def status(self):
+    def status(self) -> "Tuple[str, str]":
         """(code, text) for a status line: ``no_data``, ``no_frames``,
         ``encrypted`` (no key), ``wrong_key``, ``auth_failed`` (the tag fails:
         wrong authentication key or altered frames), ``unauthenticated`` (no

@@ -354,8 +354,8 @@ class Energy:
         t = None
         clock = _clock(reading)
         bad = False
-        if reading.time is not None and reading.time != clock:
-            t = self._utc(reading.time)
+        if reading.time_text is not None and reading.time_text != clock:
+            t = self._utc(reading.time_text)
             bad = t is None
         if t is None and now is not None:
             t = int(now + 0.5) if type(now) is float else now
@@ -368,7 +368,7 @@ class Energy:
         elif e0 is None and not bad:
             c["no_time"] += 1
         if e0 is not None:
-            at = clock if clock is not None else reading.time
+            at = clock if clock is not None else reading.time_text
             u = self._utc(at) if at is not None else t
             if u is None:
                 c["no_time"] += 1
@@ -453,73 +453,74 @@ class Energy:
             self._set_anchor(e)
             return
         n = h - h0
-        diffs = []
+        # Shared out hour by hour (memory bounded whatever the span: only
+        # the pending hours, at most max_pending, have records).
+        plans = []
         for q in range(4):
             x, y = a[q + 1], e[q + 1]
-            diffs.append(y - x if x is not None and y is not None and y >= x else None)
-        shares = [self._share(q, h0, n, diffs[q]) for q in range(4)]
+            d = y - x if x is not None and y is not None and y >= x else None
+            plans.append(self._plan(q, h0, n, d) if d is not None and n > 1 else d)
+        acc = [0, 0, 0, 0]
+        given = [0, 0, 0, 0]
         for k in range(n):
             hh = h0 + k
-            if n == 1:
-                src = METER
-            else:
-                rec = self.pending.get(hh)
-                src = ESTIMATED if rec is not None and rec[4] > 0 else MISSING
-            hour = (hh, shares[0][k] if shares[0] else None, shares[1][k] if shares[1] else None,
-                    shares[2][k] if shares[2] else None, shares[3][k] if shares[3] else None, src)
-            self._finish(hour)
+            rec = self.pending.get(hh)
+            src = METER if n == 1 else (ESTIMATED if rec is not None and rec[4] > 0 else MISSING)
+            vals = [None, None, None, None]
+            for q in range(4):
+                p = plans[q]
+                if p is None or n == 1:
+                    vals[q] = p
+                    continue
+                d, wsum = p[0], p[1]
+                acc[q] += self._weight(q, p, rec)
+                upto = (2 * d * acc[q] + wsum) // (2 * wsum) if k < n - 1 else d
+                vals[q] = upto - given[q]
+                given[q] = upto
+            self._finish((hh, vals[0], vals[1], vals[2], vals[3], src))
         self._set_anchor(e)
 
-    def _share(self, q, h0, n, d):
-        """The register difference ``d`` shared over hours h0..h0+n-1 (ints summing to d).
+    def _plan(self, q, h0, n, d):
+        """How the register difference ``d`` is shared over hours h0..h0+n-1.
 
         An hour with power samples is estimated at its integrated energy,
         extrapolated to the whole hour at its average power (a dongle that
         restarted mid-hour saw part of it); hours without any sample share
         evenly what those estimates leave of ``d`` (nothing, when the meter
-        itself was off); then everything is scaled to ``d`` exactly."""
-        if d is None:
-            return None
-        if n == 1:
-            return [d]
-        pend = self.pending
-        est = []
+        itself was off); then everything is scaled to ``d`` exactly, in whole
+        Wh by cumulative rounding. Returns (d, weight sum, mode, blind hours,
+        rest)."""
         covered_j = 0
-        blind = 0
-        for k in range(n):
-            rec = pend.get(h0 + k)
-            if rec is not None and rec[4] > 0:
-                cov = rec[4] if rec[4] < 3600 else 3600
-                j = rec[q] * 3600 // cov
-                est.append(j)
-                covered_j += j
-            else:
-                est.append(None)
-                blind += 1
+        seen = 0
+        for hh in self.pending:
+            rec = self.pending[hh]
+            if h0 <= hh < h0 + n and rec[4] > 0:
+                covered_j += self._estimate(q, rec)
+                seen += 1
+        blind = n - seen
         rest = d * 3600 - covered_j
-        ws = []
-        wsum = 0
-        for j in est:
-            if blind and rest > 0:
-                # weights times ``blind`` so that the even share stays whole
-                w = rest if j is None else j * blind
-            elif covered_j > 0:
-                w = 0 if j is None else j
-            else:
-                w = 1
-            if w < 0:
-                w = 0
-            ws.append(w)
-            wsum += w
-        out = []
-        acc = 0
-        given = 0
-        for k in range(n):
-            acc += ws[k]
-            upto = (2 * d * acc + wsum) // (2 * wsum) if k < n - 1 else d
-            out.append(upto - given)
-            given = upto
-        return out
+        if blind and rest > 0:
+            mode, wsum = 0, covered_j * blind + rest * blind  # weights times ``blind``: the even share stays whole
+        elif covered_j > 0:
+            mode, wsum = 1, covered_j
+        else:
+            mode, wsum = 2, n
+        return (d, wsum, mode, blind, rest)
+
+    @staticmethod
+    def _estimate(q, rec):
+        cov = rec[4] if rec[4] < 3600 else 3600
+        j = rec[q] * 3600 // cov
+        return j if j > 0 else 0
+
+    def _weight(self, q, plan, rec):
+        mode = plan[2]
+        covered = rec is not None and rec[4] > 0
+        if mode == 0:
+            return self._estimate(q, rec) * plan[3] if covered else plan[4]
+        if mode == 1:
+            return self._estimate(q, rec) if covered else 0
+        return 1
 
     def _set_anchor(self, e):
         self.anchor = e
@@ -688,3 +689,110 @@ def month_figures(rec, top, steps):
             "hours": {METER: rec[4], ESTIMATED: rec[5], MISSING: rec[6]}, "days": days,
             "peaks": [(h, wh) for wh, h in best], "capacity_wh": average(total, k),
             "step": (idx, lo, hi)}
+
+
+# -- Home Assistant sensors (over protocols.mqtt.Messages) ----------------------------
+
+# (object, name, JSON key, unit, device class, state class)
+_SENSORS = (
+    ("energy_this_hour", "Energy this hour", "so_far_wh", "Wh", "energy", "total_increasing"),
+    ("energy_this_hour_projected", "Energy this hour, projected", "projection_wh", "Wh", "energy", None),
+    ("capacity_average", "Capacity average", "capacity_wh", "Wh", "energy", None),
+    ("capacity_step", "Capacity step", "step", None, None, None),
+    ("capacity_margin", "Capacity margin to the next step", "margin_wh", "Wh", "energy", None),
+)
+
+
+class EnergySensors:
+    """The running hour, its projection, the month's capacity average, step
+    and margin as Home Assistant sensors of the meter's device, published by
+    a bridge beside the readings (host ``hanreader mqtt --energy``, dongle).
+
+    ``msgs``: the bridge's ``protocols.mqtt.Messages``; ``energy``: an
+    Energy fed elsewhere (or by ``reading``, with ``feed=True``). State topic
+    ``<topic_prefix>/meter/<meter>/energy``, payload (fixed key order, Wh)::
+
+        {"hour": "2026-01-05T17:00:00+01:00", "so_far_wh": 1234, "projection_wh": 2345,
+         "capacity_wh": 3456, "step": 2, "step_from_wh": 2000, "step_to_wh": 5000,
+         "margin_wh": 789, "month": "2026-01"}
+
+    sent at most once per ``every`` seconds of meter time, and at once when
+    an hour was closed.
+    """
+
+    def __init__(self, msgs, energy, every=10, feed=True):
+        self.msgs = msgs
+        self.energy = energy
+        self.every = every
+        self.feed = feed
+        self.announced = []  # meter keys whose configs went out
+        self._sent_t = None
+        self._hours = 0
+
+    def topic(self, key):
+        return "%s/meter/%s/energy" % (self.msgs.topic_prefix, key)
+
+    def reading(self, reading, now=None):
+        """Messages after one reading: configs of a meter not announced yet, then the state when due."""
+        e = self.energy
+        if self.feed:
+            e.feed(reading, now)
+        key = self.msgs._identify(reading)
+        if key is None:
+            return
+        if self.msgs.discovery and key not in self.announced:
+            if len(self.announced) >= 8:
+                self.announced.pop(0)
+            self.announced.append(key)
+            for msg in self.configs(key):
+                yield msg
+        t = e.last_t
+        closed = e.counters["hours"] != self._hours
+        if t is None or (not closed and self._sent_t is not None and 0 <= t - self._sent_t < self.every):
+            return
+        p = self.payload()
+        if p is None:
+            return
+        self._sent_t = t
+        self._hours = e.counters["hours"]
+        yield (self.topic(key), p, False)
+
+    def announce(self):
+        """The configs again (reconnection, Home Assistant's ``online``)."""
+        if not self.msgs.discovery:
+            return
+        for key in self.announced:
+            for msg in self.configs(key):
+                yield msg
+
+    def payload(self):
+        e = self.energy
+        r = e.running()
+        if r is None:
+            return None
+        m = e.month()
+        cap = m["capacity_wh"] if m is not None else 0
+        idx, lo, hi = m["step"] if m is not None else step_of(0, 1, e.steps)
+        mg = r["margin_wh"]
+        return ('{"hour": "%s", "so_far_wh": %d, "projection_wh": %d, "capacity_wh": %d, "step": %d, '
+                '"step_from_wh": %d, "step_to_wh": %s, "margin_wh": %s, "month": "%s"}') % (
+            hour_iso(e.zone, r["hour"]), r["so_far_wh"], r["projection_wh"], cap, idx, lo,
+            "null" if hi is None else "%d" % hi, "null" if mg is None else "%d" % mg, r["month"])
+
+    def configs(self, key):
+        msgs = self.msgs
+        m = msgs._meter(key)
+        for obj, name, field, unit, dc, sc in _SENSORS:
+            parts = ['{"name": "%s", "unique_id": "hanreader_%s_%s", "state_topic": "%s", '
+                     '"value_template": "{{ value_json.%s }}"' % (name, key, obj, self.topic(key), field)]
+            if dc is not None:
+                parts.append(', "device_class": "%s"' % dc)
+            if sc is not None:
+                parts.append(', "state_class": "%s"' % sc)
+            if unit is not None:
+                parts.append(', "unit_of_measurement": "%s"' % unit)
+            parts.append(msgs._common())
+            parts.append(', "device": ')
+            parts.append(msgs._device(m))
+            parts.append("}")
+            yield (msgs.config_topic(key, obj), "".join(parts), True)

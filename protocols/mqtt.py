@@ -141,7 +141,7 @@ def _check_prefix(what, p):
 class _Meter:
     """What the bridge knows of one meter: identity, device facts, registers."""
 
-    __slots__ = ("key", "manufacturer", "id", "type", "list_version", "regs", "device")
+    __slots__ = ("key", "manufacturer", "id", "type", "list_version", "regs", "device", "extra")
 
     def __init__(self, key):
         self.key = key
@@ -153,6 +153,9 @@ class _Meter:
         # name None: the template matches the OBIS code.
         self.regs = []
         self.device = None  # the device block's JSON, made once per set of facts
+        # Derived sensors on this meter's device (add_sensor): (object id,
+        # name, topic suffix, template, device class, state class, unit).
+        self.extra = []
 
     def learn(self, meter):
         """Merge the facts a reading carries; True if any changed."""
@@ -243,6 +246,8 @@ class Messages:
         for m in self.meters:
             for r in m.regs:
                 yield self._config(m, r)
+            for e in m.extra:
+                yield self._extra_config(m, e)
 
     def reading(self, reading):
         """The messages for one reading: configs of registers (or meters)
@@ -263,6 +268,56 @@ class Messages:
                 yield msg
         for msg in self._publish(key, reading):
             yield msg
+
+    # -- sensors derived from readings (energy accounting, ...) ------------------------
+    def meter_key(self, reading):
+        """The identity (``<meter>`` in topics) a reading is published under,
+        or None while it is unknown (list 1 before any id)."""
+        return self._identify(reading)
+
+    def topic(self, key, suffix):
+        """``<topic_prefix>/meter/<key>/<suffix>``: where a derived sensor's state goes."""
+        return "%s/meter/%s/%s" % (self.topic_prefix, key, suffix)
+
+    def add_sensor(self, key, obj, name, suffix, value_template, device_class=None, state_class=None, unit=None):
+        """A sensor on meter ``key``'s device whose state is published (by the
+        caller) on ``topic(key, suffix)``, e.g. the running hour's energy.
+        Remembered with the meter: announced again with its configs. Returns
+        its config message (topic, payload, True); None with discovery off."""
+        m = self._meter(key)
+        e = (slug(obj), name, suffix, value_template, device_class, state_class, unit)
+        for i in range(len(m.extra)):
+            if m.extra[i][0] == e[0]:
+                m.extra[i] = e
+                break
+        else:
+            if len(m.extra) + len(m.regs) >= MAX_REGISTERS:
+                self.skipped_registers += 1
+                return None
+            m.extra.append(e)
+        if not self.discovery:
+            return None
+        return self._extra_config(m, e)
+
+    def _extra_config(self, m, e):
+        obj, name, suffix, tpl, dc, sc, unit = e
+        parts = [
+            '{"name": ', _jstr_new(name),
+            ', "unique_id": ', _jstr_new("hanreader_%s_%s" % (m.key, obj)),
+            ', "state_topic": ', _jstr_new(self.topic(m.key, suffix)),
+            ', "value_template": ', _jstr_new(tpl),
+        ]
+        if dc is not None:
+            parts.append(', "device_class": ' + _jstr_new(dc))
+        if sc is not None:
+            parts.append(', "state_class": ' + _jstr_new(sc))
+        if unit is not None:
+            parts.append(', "unit_of_measurement": ' + _jstr_new(unit))
+        parts.append(self._common())
+        parts.append(', "device": ')
+        parts.append(self._device(m))
+        parts.append("}")
+        return (self.config_topic(m.key, obj), "".join(parts), True)
 
     # -- identity -----------------------------------------------------------------
     def _identify(self, reading):
@@ -297,6 +352,8 @@ class Messages:
                 # config of this meter carries it.
                 for r in m.regs:
                     yield self._config(m, r)
+                for e in m.extra:
+                    yield self._extra_config(m, e)
             for reg in reading.registers:
                 if m.find(reg.name, reg.obis) is not None:
                     continue

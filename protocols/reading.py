@@ -17,6 +17,11 @@ spacing follows ``json.dumps``' defaults.
 
 from ._compat import MICROPYTHON
 
+try:  # CPython: names for the type hints (MicroPython ignores annotations and has no typing)
+    from typing import Any, Iterator, List, Optional, Tuple  # noqa: F401
+except ImportError:
+    pass
+
 # Meter heads and texts remembered: a dongle reads one meter, so a few do;
 # the host may decode a stream mixing many meters, so it keeps more (as
 # obis.CACHE_SIZE does).
@@ -27,7 +32,8 @@ _STRS_MAX = 16 if MICROPYTHON else 512
 class Meter:
     __slots__ = ("manufacturer", "id", "type", "list_version")
 
-    def __init__(self, manufacturer=None, id=None, type=None, list_version=None):
+    def __init__(self, manufacturer: "Optional[str]" = None, id: "Optional[str]" = None,
+                 type: "Optional[str]" = None, list_version: "Optional[str]" = None) -> None:
         self.manufacturer = manufacturer
         self.id = id
         self.type = type
@@ -53,7 +59,8 @@ class Register:
 
     __slots__ = ("obis", "name", "raw", "scaler", "unit", "pre")
 
-    def __init__(self, obis, name, raw, scaler, unit, pre=None):
+    def __init__(self, obis: "Optional[str]", name: "Optional[str]", raw: "Any", scaler: "Optional[int]",
+                 unit: "Optional[str]", pre: "Optional[str]" = None) -> None:
         self.obis = obis
         self.name = name
         self.raw = raw
@@ -64,7 +71,7 @@ class Register:
         self.pre = pre
 
     @property
-    def value(self):
+    def value(self) -> "Any":
         s = self.scaler
         if not s:
             return self.raw
@@ -89,7 +96,31 @@ class Register:
 
 
 class Reading:
-    """One decoded push.
+    """One decoded push: a read-only mapping of register names to values.
+
+    ``reading["active_power_import"]`` (or the OBIS code,
+    ``reading["1-0:1.7.0.255"]``) is a register's value; ``"voltage_l1" in
+    reading``, ``len(reading)``, ``list(reading)``, ``dict(reading)``,
+    ``keys()``, ``values()``, ``items()`` and ``get()`` work as on a dict
+    whose keys are the register names (the OBIS code where a register has
+    no name), in the order the meter sent them. ``register(key)`` gives the
+    whole :class:`Register` (OBIS code, unit, raw value and scaler).
+
+    * ``meter``: the :class:`Meter` (manufacturer, id, type, list version);
+    * ``time``: when the meter says the push was made. On CPython a
+      timezone-aware ``datetime``: the meter's clock (``time_text``) read
+      with its UTC offset, or with the meters' documented convention when
+      it sends none (local time in Central Europe, see ``local_offset``);
+      for a meter that sends no clock (Aidon list 1) the receive time
+      ``received_at``; None when neither is known. On MicroPython (no
+      ``datetime``) the ISO text;
+    * ``time_text``: the meter's clock as the JSON carries it (ISO 8601,
+      with the offset only when the meter sends one), or None;
+    * ``received_at``: when the host (or a dongle with a clock) got the
+      frame: an aware ``datetime`` in UTC on CPython (ISO text on
+      MicroPython), or None (a file without timestamps). A recording's
+      timestamps give it on replay;
+    * ``registers``: the :class:`Register` objects, in the order sent.
 
     Extra facts that are not part of the JSON schema ride along as
     attributes: ``authenticated`` (None for plaintext, False when a tag was
@@ -97,40 +128,109 @@ class Reading:
     verified) and ``frame_counter`` (ciphered pushes).
     """
 
-    __slots__ = ("meter", "time", "registers", "authenticated", "frame_counter")
+    __slots__ = ("meter", "time_text", "registers", "authenticated", "frame_counter", "_received")
 
-    def __init__(self, meter, time, registers, authenticated=None, frame_counter=None):
+    def __init__(self, meter: "Meter", time: "Any", registers: "List[Register]", authenticated: "Optional[bool]" = None,
+                 frame_counter: "Optional[int]" = None, received_at: "Any" = None) -> None:
         self.meter = meter
-        self.time = time
+        if time is not None and not isinstance(time, str):
+            time = time.isoformat()  # a datetime
+        self.time_text = time
         self.registers = registers
         self.authenticated = authenticated
         self.frame_counter = frame_counter
+        self._received = None
+        if received_at is not None:
+            self.received_at = received_at
 
-    def __getitem__(self, key):
-        """A register's value by name or OBIS string; KeyError if absent."""
+    # -- time ------------------------------------------------------------------
+    @property
+    def time(self) -> "Any":
+        """The meter's time (aware datetime on CPython), else ``received_at``."""
+        t = self.time_text
+        if t is None:
+            return self.received_at
+        return _datetime(t, True)
+
+    @property
+    def received_at(self) -> "Any":
+        """When the frame was received (aware datetime in UTC on CPython), or None."""
+        t = self._received
+        return None if t is None else _datetime(t, False)
+
+    @received_at.setter
+    def received_at(self, value):
+        if value is None or isinstance(value, str):
+            self._received = value
+        elif isinstance(value, (int, float)):
+            self._received = utc_text(value)
+        else:  # an aware datetime
+            self._received = utc_text(value.timestamp())
+
+    @property
+    def received_text(self) -> "Optional[str]":
+        """``received_at`` as the JSON carries it (ISO 8601 UTC), or None."""
+        return self._received
+
+    # -- the mapping -------------------------------------------------------------
+    def __getitem__(self, key: str) -> "Any":
+        """A register's value by name or OBIS code; KeyError if absent."""
         for r in self.registers:
             if r.name == key or r.obis == key:
                 return r.value
         raise KeyError(key)
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: "Any" = None) -> "Any":
+        """A register's value by name or OBIS code, or ``default``."""
         for r in self.registers:
             if r.name == key or r.obis == key:
                 return r.value
         return default
 
-    def register(self, key):
+    def register(self, key: str) -> "Optional[Register]":
+        """The :class:`Register` with this name or OBIS code, or None."""
         for r in self.registers:
             if r.name == key or r.obis == key:
                 return r
         return None
 
+    def __contains__(self, key: "Any") -> bool:
+        for r in self.registers:
+            if r.name == key or r.obis == key:
+                return True
+        return False
+
+    def keys(self) -> "List[str]":
+        """The register names (OBIS code where unnamed), in the order sent, each once."""
+        out = []
+        for r in self.registers:
+            k = r.name if r.name is not None else r.obis
+            if k not in out:
+                out.append(k)
+        return out
+
+    def __iter__(self) -> "Iterator[str]":
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def values(self) -> "List[Any]":
+        """The values of ``keys()``, in the same order."""
+        return [self[k] for k in self.keys()]
+
+    def items(self) -> "List[Tuple[str, Any]]":
+        """``(key, value)`` pairs in the order sent."""
+        return [(k, self[k]) for k in self.keys()]
+
+    # -- the JSON schema -----------------------------------------------------------
     def to_dict(self):
-        return {
-            "meter": self.meter.to_dict(),
-            "time": self.time,
-            "registers": [r.to_dict() for r in self.registers],
-        }
+        """The JSON schema's structure as plain dicts and lists (docs/reading-schema.md)."""
+        d = {"meter": self.meter.to_dict(), "time": self.time_text}
+        if self._received is not None:
+            d["received_at"] = self._received
+        d["registers"] = [r.to_dict() for r in self.registers]
+        return d
 
     def write_json(self, write):
         """Write the JSON text in pieces through ``write`` (a stream's write,
@@ -154,8 +254,11 @@ class Reading:
                     _HEADS.clear()
                 _HEADS[key] = head
         write(head)
-        t = self.time
+        t = self.time_text
         write("null" if t is None else _jstr_new(t))
+        if self._received is not None:
+            write(', "received_at": ')
+            write(_jstr_new(self._received))
         write(', "registers": [')
         regs = self.registers
         left = len(regs)
@@ -185,16 +288,142 @@ class Reading:
             write(t if t is not None else _unit_tail(r.unit, left))
         write("]}")
 
-    def to_json(self):
+    def to_json(self) -> str:
+        """One line of JSON (docs/reading-schema.md), byte-identical on host and device."""
         parts = []
         self.write_json(parts.append)
         return "".join(parts)
 
     def __eq__(self, other):
-        return isinstance(other, Reading) and self.to_dict() == other.to_dict()
+        """Same meter, meter time and registers (the receive time is not compared)."""
+        if not isinstance(other, Reading):
+            return False
+        return (self.meter == other.meter and self.time_text == other.time_text
+                and [r.to_dict() for r in self.registers] == [r.to_dict() for r in other.registers])
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = None
 
     def __repr__(self):
-        return "Reading(%r, time=%r, %d registers)" % (self.meter, self.time, len(self.registers))
+        return "Reading(%r, time=%r, %d registers)" % (self.meter, self.time_text, len(self.registers))
+
+
+try:  # CPython: a Reading is a collections.abc.Mapping (isinstance, typing)
+    from collections.abc import Mapping as _Mapping
+
+    _Mapping.register(Reading)
+except ImportError:  # MicroPython
+    pass
+
+
+# -- time ---------------------------------------------------------------------------
+
+# The documented convention of the meters this project reads (Norway, Sweden,
+# Denmark, the Netherlands, Belgium, Luxembourg, Austria, Switzerland, Slovenia,
+# Croatia): a clock without a UTC offset (deviation "not specified") is the
+# local civil time of Central Europe: UTC+1, and UTC+2 from 01:00 UTC on the
+# last Sunday of March to 01:00 UTC on the last Sunday of October (EU
+# directive 2000/84/EC). In the repeated hour of October the summer time
+# (+02:00, the first pass) is taken; a time in the skipped hour of March is
+# read as winter time (+01:00).
+TIME_CONVENTION = "Central European time (UTC+1, summer time UTC+2, EU rules)"
+
+
+def _weekday(y, m, d):
+    """0 = Monday ... 6 = Sunday (Zeller-like, proleptic Gregorian)."""
+    if m < 3:
+        m += 12
+        y -= 1
+    k = y % 100
+    j = y // 100
+    h = (d + 13 * (m + 1) // 5 + k + k // 4 + j // 4 + 5 * j) % 7  # 0 = Saturday
+    return (h + 5) % 7
+
+
+def _last_sunday(y, m):
+    d = 31
+    return d - (_weekday(y, m, d) + 1) % 7
+
+
+def local_offset(y: int, mo: int, d: int, h: int, mi: int = 0) -> int:
+    """Minutes east of UTC of a Central European local time (see TIME_CONVENTION)."""
+    start = _last_sunday(y, 3)  # 02:00 local (01:00 UTC) becomes 03:00
+    end = _last_sunday(y, 10)  # 03:00 local (01:00 UTC) becomes 02:00
+    if mo < 3 or mo > 10:
+        return 60
+    if 3 < mo < 10:
+        return 120
+    if mo == 3:
+        if d < start:
+            return 60
+        if d > start:
+            return 120
+        return 120 if h >= 3 else 60
+    if d < end:
+        return 120
+    if d > end:
+        return 60
+    return 120 if h < 3 else 60
+
+
+def utc_text(seconds: "Any", ms: "Optional[int]" = None) -> str:
+    """ISO 8601 UTC text (``2026-03-01T11:00:00.123+00:00``) of POSIX ``seconds``
+    (since 1970-01-01 UTC; a float, or an int and ``ms``): the JSON's
+    ``received_at``. Integer arithmetic: the same text on host and device."""
+    if ms is None:
+        whole = int(seconds // 1)
+        ms = int(round((seconds - whole) * 1000))
+        if ms >= 1000:
+            whole += 1
+            ms -= 1000
+    else:
+        whole = int(seconds)
+    days, rem = divmod(whole, 86400)
+    hh, rem = divmod(rem, 3600)
+    mm, ss = divmod(rem, 60)
+    y, mo, d = _civil(days)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03d+00:00" % (y, mo, d, hh, mm, ss, ms)
+
+
+def _civil(days):
+    """(year, month, day) of a day count since 1970-01-01 (H. Hinnant's algorithm)."""
+    z = days + 719468
+    era = (z if z >= 0 else z - 146096) // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    return (y + 1 if m <= 2 else y), m, d
+
+
+try:
+    import datetime as _dt
+except ImportError:  # MicroPython: times stay ISO text
+    _dt = None
+
+
+def _datetime(text, meter_clock):
+    """Aware datetime of an ISO text (CPython); the text itself on MicroPython."""
+    if _dt is None:
+        return text
+    t = text
+    if t.endswith("Z"):
+        t = t[:-1] + "+00:00"
+    try:
+        v = _dt.datetime.fromisoformat(t)
+    except ValueError:
+        return None
+    if v.tzinfo is None:
+        if not meter_clock:
+            return v.replace(tzinfo=_dt.timezone.utc)
+        off = local_offset(v.year, v.month, v.day, v.hour, v.minute)
+        v = v.replace(tzinfo=_dt.timezone(_dt.timedelta(minutes=off)))
+    return v
 
 
 _TAILS = {}

@@ -27,7 +27,7 @@ def test_corpus_size():
 def test_capture_decodes_to_expected(name, frame, exp):
     r = hostlib.decode(frame)
     assert r.meter.to_dict() == exp["meter"]
-    assert r.time == exp["time"]
+    assert r.time_text == exp["time"]
     got = [(g.obis, g.value, g.unit) for g in r.registers]
     want = [(e["obis"], e["value"], e["unit"]) for e in exp["registers"]]
     assert got == want

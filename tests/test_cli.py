@@ -150,8 +150,23 @@ def test_read_tcp_json_and_reconnect_message():
     finally:
         srv.close()
     assert code == 0, err
-    assert out.splitlines() == [protocols.decode_frame(f.frame).to_json() for f in frames]
+    # Live readings carry the time they were received; the rest is the decoder's JSON.
+    assert [_without_received(x) for x in out.splitlines()] == [
+        protocols.decode_frame(f.frame).to_json() for f in frames]
+    got = [datetime.datetime.fromisoformat(json.loads(x)["received_at"]) for x in out.splitlines()]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert all(datetime.timedelta(0) <= now - t < datetime.timedelta(seconds=60) for t in got)
+    assert got == sorted(got)
     assert "%s: connected" % srv.url in err
+
+
+def _without_received(line):
+    """A JSON line without its "received_at" (which is after "time"): the decoder's bytes."""
+    import re
+
+    new, n = re.subn(r', "received_at": "[^"]*"', "", line, count=1)
+    assert n == 1, line
+    return new
 
 
 def test_read_reports_a_closed_peer_and_exits_without_reconnect():
@@ -185,9 +200,11 @@ def test_record_replay_decode_roundtrip(tmp_path):
     assert open(path).readline() == "# hanreader recording v1\n"
     want = [protocols.decode_frame(f.frame).to_json() for f in frames]
     code, out, err = run(["replay", "--fast", "--json", path])
-    assert code == 0 and out.splitlines() == want
+    assert code == 0 and [_without_received(x) for x in out.splitlines()] == want
+    replayed = out.splitlines()
     code, out, err = run(["decode", "--json", path])
-    assert code == 0 and out.splitlines() == want
+    # The recording's timestamps are the readings' received_at, in replay and decode alike.
+    assert code == 0 and out.splitlines() == replayed
 
 
 def test_simulate_to_stdout_pipes_into_decode():

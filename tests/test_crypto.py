@@ -237,7 +237,7 @@ def test_reader_status_lines():
     assert len(r.feed(data)) == 1 and r.status()[0] == "ok"
     r.feed(data)
     assert r.status()[0] == "replay"
-    names = [n for n, _ in r.counters()]
+    names = list(r.counters())
     assert names[:2] == ["accepted", "hcs_errors"] and names[-1] == "readings"
 
 

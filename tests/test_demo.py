@@ -20,7 +20,7 @@ def test_demo_headless_shows_live_values():
                             snapshot_every=60)
     text = buf.getvalue()
     assert dash.readings > 60  # 2 min of history (~60 pushes) plus live ones
-    c = reader.counters
+    c = reader.counters()
     assert c["accepted"] == dash.readings and c["rejected"] == 0
     # The final snapshot shows the last values the reader decoded.
     last = text[text.rindex("hanreader demo"):]

@@ -301,3 +301,33 @@ def test_every_command_of_the_energy_page_runs(tmp_path):
     assert [h["source"] for h in cut] == ["missing"] * 3
     days = [d["date"] for d in week["days"]]
     assert len([h for h in week["hours"] if h["start"].startswith("2026-10-25")]) == 25 and days[-1] == "2026-10-26"
+
+
+def test_live_view_shows_running_hour_peaks_and_step():
+    """The dashboard (demo, live views) with an Energy: fed Kaifa frames of two hours and a half."""
+    from rich.console import Console
+
+    from hostlib.live import Dashboard
+
+    frames, ff = simulate("kaifa", datetime.datetime(2026, 1, 5, 16), 2.5, lists=(2, 3), seed=5)
+    clock = {"t": 0}
+    dash = Dashboard(clock=lambda: clock["t"], energy=core.Energy(OSLO), utc=lambda: None)
+    for f in frames:
+        clock["t"] = f.t
+        dash.update(protocols.decode_frame(f.frame))
+    m = dash.energy.month()
+    r = dash.energy.running()
+    regs = registers_by_hour(frames, ff)
+    h0 = core.seconds(2026, 1, 5, 15) // 3600  # 16:00 local
+    closed = [(regs[h + 1] - regs[h], -h) for h in (h0, h0 + 1)]
+    wh, neg_h = max(closed)
+    assert m["peaks"] == [(-neg_h, wh)]  # one day so far: its largest hour
+    console = Console(width=140, record=True, force_terminal=False)
+    console.print(dash.render(140))
+    text = console.export_text()
+    assert "This hour and the month's capacity step" in text
+    assert "%.2f kWh" % (r["so_far_wh"] / 1000.0) in text and "%.2f kWh" % (r["projection_wh"] / 1000.0) in text
+    wh, hour = m["peaks"][0][1], m["peaks"][0][0]
+    assert "%.2f (%s)" % (wh / 1000.0, core.hour_iso(OSLO, hour)[5:16].replace("T", " ")) in text
+    assert "step %d" % m["step"][0] in text and "%.2f kWh" % (r["margin_wh"] / 1000.0) in text
+    assert r["hour"] == core.seconds(2026, 1, 5, 17) // 3600  # 18:00 local = 17:00 UTC

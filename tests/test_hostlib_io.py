@@ -270,9 +270,9 @@ def test_pty_end_to_end(kind, phases):
         os.close(master)
         os.close(slave)
     assert [reading_values(r) for r in got] == [f.expected for f in frames]
-    assert [r.time for r in got] == [f.time for f in frames]
-    assert reader.counters["accepted"] == len(frames)
-    assert reader.counters["rejected"] == 0
+    assert [r.time_text for r in got] == [f.time for f in frames]
+    assert reader.counters()["accepted"] == len(frames)
+    assert reader.counters()["rejected"] == 0
 
 
 def test_pty_vanishing_mid_stream_is_source_lost():
@@ -383,7 +383,7 @@ def test_follow_reconnects_with_backoff():
     assert [e for e in events] == ["connected", "lost", "retry", "retry", "connected", "lost",
                                    "connected", "ended"]
     assert slept == [1.0, 2.0, 4.0, 1.0]  # backoff doubles, resets after data flowed
-    assert reader.counters["truncated"] == 1
+    assert reader.counters()["truncated"] == 1
 
 
 def test_follow_first_open_failure_raises():
@@ -450,7 +450,7 @@ def test_lossy_link_loses_no_intact_frame_and_counts_every_bad_one():
         t.join()
         src.close()
     assert [reading_values(r) for r in got] == [f.expected for f in intact]
-    c = reader.counters
+    c = reader.counters()
     assert c["accepted"] == len(intact)
     assert c["rejected"] == len(rejects)  # every rejected frame was reported
     assert c["rejected"] >= damaged  # and every damaged frame was rejected
@@ -494,7 +494,7 @@ def test_recording_of_100k_frames_replays_in_constant_memory(tmp_path):
         tracemalloc.stop()
         src.close()
     assert count == n
-    c = reader.counters
+    c = reader.counters()
     assert c["accepted"] == n and c["rejected"] == 0 and c["readings"] == n
     # Nothing grows per frame: over 10,000 frames (~1.3 MB of recording
     # text) the traced peak stays small and almost nothing is left held.
@@ -524,7 +524,7 @@ def test_aio_tcp_and_file():
                 got.append(r)
                 if len(got) == len(frames):
                     break
-        return got, reader.counters
+        return got, reader.counters()
 
     try:
         got, counters = asyncio.run(over_tcp())

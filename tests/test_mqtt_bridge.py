@@ -444,3 +444,46 @@ def test_library_sync_and_asyncio(broker, sub):
     with pytest.raises(MqttError) as e:
         MqttBridge("mqtt://x", topic_prefix="a/#")
     assert e.value.kind == "url"
+
+
+# -- other inputs: the dongle's USB lines, encrypted meters ---------------------------------
+
+
+def test_dongle_usb_lines_are_published_as_they_are(tmp_path, broker, sub):
+    # The dongle prints the reading JSON on USB; the bridge reads those lines
+    # (here over tcp://) and publishes the very same bytes as states.
+    path = stream_file(tmp_path, "kaifa")
+    lines = run_cli("decode", "--json", path).stdout.splitlines()
+    assert len(lines) == 4
+    src = FrameServer()
+    p = subprocess.Popen(cli("mqtt", src.url, "--broker", broker.url, "--bridge-id", "usb", "--topic-prefix", "usb",
+                             "--discovery-prefix", "usbha"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env())
+    try:
+        assert src.accepted.wait(10)
+        src.conn.sendall(("\n".join(lines) + "\n").encode())
+        msgs = sub.wait_for(lambda m: len([1 for t, pl, r in m if t.startswith("usb/meter/")]) >= 4)
+    finally:
+        code, out, errs = stop_bridge(p)
+        src.close()
+    states = [pl for t, pl, r in msgs if t.startswith("usb/meter/")]
+    assert states == lines
+    assert code == 0, errs
+
+
+def test_encrypted_meter_with_keys(tmp_path, broker, sub):
+    keys = json.load(open(os.path.join(CAPTURES, "encrypted", "keys.json")))
+    name = "dlms-cosem-general-glo-cipher.hex"
+    k = keys[name]
+    path = os.path.join(CAPTURES, "encrypted", name)
+    args = ["--key", k["key"], "--auth-key", k["auth_key"]]
+    d = run_cli("decode", "--json", path, *args)
+    assert d.returncode == 0, d.stderr
+    want = d.stdout.splitlines()
+    r = run_cli("mqtt", path, "--broker", broker.url, "--fast", "--bridge-id", "enc", "--topic-prefix", "enc",
+                "--discovery-prefix", "encha", "--meter-name", "ciphered", *args)
+    assert r.returncode == 0, r.stderr
+    msgs = sub.wait_for(lambda m: ("enc/bridge/enc/availability", "offline", False) in m)
+    assert [pl for t, pl, rt in msgs if t == "enc/meter/ciphered/state"] == want
+    for secret in (k["key"], k["auth_key"], k["key"].lower()):
+        assert secret not in r.stdout + r.stderr

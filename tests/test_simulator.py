@@ -19,7 +19,7 @@ def test_every_frame_decodes_to_what_the_simulator_meant(kind, phases):
         r = protocols.decode_frame(f.frame)
         assert {x.name: x.value for x in r.registers} == f.expected
         assert [x.name for x in r.registers] == list(f.expected)
-        assert r.time == f.time
+        assert r.time_text == f.time
         assert r.meter.to_dict() == f.meter
         lists.add(f.list)
     assert lists == ({1, 2} if kind == "kamstrup" else {1, 2, 3})

@@ -64,7 +64,7 @@ def format_reading(reading, index=None):
         head.append("id " + m.id)
     if m.list_version:
         head.append("(%s)" % m.list_version)
-    head.append("time " + (reading.time or "-"))
+    head.append("time " + (reading.time_text or "-"))
     if reading.authenticated is not None:
         head.append("authenticated" if reading.authenticated else "NOT authenticated")
     lines = [" ".join(head)]
@@ -243,3 +243,8 @@ def sink_for(args):
             stdout.write(data)
             stdout.flush()
     return sink, lambda: None, "standard output" + (" (hex)" if as_hex else ""), None
+
+
+def plural(n, word):
+    """``1 frame``, ``2 frames``."""
+    return "%d %s%s" % (n, word, "" if n == 1 else "s")

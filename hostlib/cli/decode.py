@@ -68,7 +68,7 @@ def run(args):
             for i in range(0, len(data), 256):
                 piece = data[i:i + 256]
                 state["fed"] += len(piece)
-                for r in reader.feed(piece):
+                for r in reader.feed(piece, src.received):
                     n += 1
                     emit(r, args, None)
             if prog and time.monotonic() - last > 0.1:
@@ -86,7 +86,7 @@ def run(args):
         # skip a flag that opens no frame (a wrong format type). Say why the
         # first candidate fails.
         _explain(bytes(head), rep)
-    c = reader.counters
+    c = reader.counters()
     if args.stats or not args.json and not args.quiet:
         rej = max(rep.count, c["rejected"])
         err("%d frame%s decoded, %d rejected%s" % (

@@ -30,6 +30,6 @@ def run(args):
     dash, reader = run_demo(console, args.meter, args.phases, duration=args.duration,
                             speed=args.speed, history=args.history * 60.0, seed=args.seed,
                             snapshot_every=args.every)
-    c = reader.counters
+    c = reader.counters()
     err("demo ended: %d readings, %d frames ok, %d rejected" % (dash.readings, c["accepted"], c["rejected"]))
     return EXIT_OK

@@ -7,8 +7,8 @@ line, and appears in no output."""
 
 import argparse
 
-from ._common import (EXIT_FAIL, EXIT_OK, Fail, RejectReporter, add_keys, add_serial, decryptor, err, opener,
-                      positive, stopper)
+from ._common import (EXIT_FAIL, EXIT_OK, Fail, RejectReporter, UsageError, add_keys, add_serial, decryptor, err,
+                      opener, positive, stopper)
 
 ORDER = 25
 
@@ -58,6 +58,9 @@ def add_parser(sub):
     m.add_argument("--duration", type=positive(float), help="stop after SECONDS")
     m.add_argument("--wait", action="store_true", help="keep retrying if the source is not there at start")
     m.add_argument("--max-backoff", type=positive(float), default=30.0, help="longest wait between reconnects (s)")
+    m.add_argument("--energy", action="store_true", help="also the running hour, its projection and the month's "
+                   "capacity average, step and margin as sensors (docs/energy.md)")
+    m.add_argument("--tz", default="Europe/Oslo", metavar="ZONE", help="--energy: local zone (default Europe/Oslo)")
     m.add_argument("-q", "--quiet", action="store_true", help="no rejected-frame messages or summary")
     m.set_defaults(func=run, speed=None)
     return m
@@ -76,7 +79,8 @@ def run(args):
                             bridge_id=args.bridge_id, topic_prefix=args.topic_prefix,
                             discovery_prefix=args.discovery_prefix, discovery=not args.no_discovery,
                             meter_name=args.meter_name, expire_after=args.expire_after,
-                            on_event=lambda kind, msg: err(msg) if kind != "connected" or not args.quiet else None)
+                            on_event=lambda kind, msg: err(msg) if kind != "connected" or not args.quiet else None,
+                            energy=_energy(args))
         bridge.connect()
     except MqttError as e:
         raise Fail(str(e)) from None
@@ -110,7 +114,21 @@ def run(args):
     if m.held is not None:
         err("1 reading without a meter id was not published: no list 2/3 told the id (give --meter-name)")
     if not args.quiet:
-        c = reader.counters
+        c = reader.counters()
         err("%d reading%s published to %s (%d messages), %d frames rejected"
             % (n, "" if n == 1 else "s", bridge.where, bridge.published, c["rejected"]))
     return EXIT_OK if n else EXIT_FAIL
+
+
+def _energy(args):
+    """--energy: the accounting the bridge feeds (in memory; docs/energy.md)."""
+    if not args.energy:
+        return None
+    from protocols.energy import Energy
+
+    from ..energy import host_zone
+
+    try:
+        return Energy(host_zone(args.tz))
+    except ValueError as e:
+        raise UsageError(str(e)) from None

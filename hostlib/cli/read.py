@@ -1,7 +1,9 @@
 # hostlib/cli/read.py: ``hanreader read``: live readings from a port, TCP or a file.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
+import json
+
 from ._common import (EXIT_FAIL, EXIT_OK, RejectReporter, add_keys, add_output, add_serial, decryptor, emit, err,
-                      opener, positive, stopper)
+                      opener, plural, positive, stopper)
 
 ORDER = 20
 
@@ -9,7 +11,8 @@ ORDER = 20
 def add_parser(sub):
     r = sub.add_parser("read", help="live readings from a serial port, tcp://HOST:PORT or a file",
                        description="Print readings as they arrive. Survives a port that disappears "
-                       "and comes back (reconnects with backoff, and says so).")
+                       "and comes back (reconnects with backoff, and says so), and says when no frame "
+                       "has come for a while (--silence) and when frames return.")
     r.add_argument("source", metavar="PORT|tcp://HOST:PORT")
     add_output(r)
     add_keys(r)
@@ -21,6 +24,9 @@ def add_parser(sub):
     r.add_argument("--no-reconnect", action="store_true", help="exit when the port goes away")
     r.add_argument("--wait", action="store_true", help="keep retrying if the port is not there at start")
     r.add_argument("--max-backoff", type=positive(float), default=30.0, help="longest wait between reconnects (s)")
+    r.add_argument("--silence", type=positive(float), default=30.0,
+                   help="say so on stderr when no frame has come for SECONDS (default 30), and when they return")
+    r.add_argument("--live", action="store_true", help="a live view in the terminal instead of text lines")
     r.set_defaults(func=run)
     return r
 
@@ -31,11 +37,18 @@ def run(args):
     decrypt = decryptor(args)
     rep = RejectReporter(args.quiet)
     reader = HanReader(decrypt=decrypt, on_reject=rep, format=args.input_format,
-                       on_status=(lambda s: err("dongle status: %s" % s.data)) if not args.quiet else None)
+                       on_status=(lambda s: err("dongle status: %s" % json.dumps(s.data))) if not args.quiet else None)
     stop = stopper(args)
     open_ = opener(args)
+    dash = None
+    if args.live:
+        from ..live import LiveView
+
+        dash = LiveView(args.source)
 
     def event(kind, msg):
+        if dash is not None:
+            dash.event(kind, msg)
         if kind == "connected":
             if not args.quiet:
                 err(msg)
@@ -45,46 +58,29 @@ def run(args):
     def opened():
         src = open_()
         if getattr(src, "detected", None):
-            err("%s: detected %d 8%s1" % (src.name, src.detected[0], src.detected[1]))
+            err("%s: detected %d 8%s1 (%s)" % (src.name, src.detected[0], src.detected[1],
+                                               getattr(src, "detected_protocol", None) or "?"))
         if getattr(src, "parity_ignored", False) and not args.quiet:
             err("%s: a pty has no parity; reading 8N1" % src.name)
         return src
 
-    if args.no_reconnect:
-        def once():
-            yield from _read_once(opened, reader, stop)
-        gen = once()
-    else:
-        gen = follow(opened, reader, on_event=event, stop=stop, retry_first=args.wait,
-                     max_delay=args.max_backoff)
+    gen = follow(opened, reader, on_event=event, stop=stop, retry_first=args.wait, max_delay=args.max_backoff,
+                 reconnect=not args.no_reconnect, silence=args.silence)
     n = 0
     try:
-        for r in gen:
-            n += 1
-            emit(r, args)
-            if args.count and n >= args.count:
-                break
+        if dash is not None:
+            n = dash.run(gen, reader, count=args.count)
+        else:
+            for r in gen:
+                n += 1
+                emit(r, args)
+                if args.count and n >= args.count:
+                    break
     except KeyboardInterrupt:
         pass
     finally:
         gen.close()
     if not args.quiet:
-        c = reader.counters
-        err("%d reading%s, %d frames ok, %d rejected" % (n, "" if n == 1 else "s", c["accepted"], c["rejected"]))
+        c = reader.counters()
+        err("%s, %s ok, %d rejected" % (plural(n, "reading"), plural(c["accepted"], "frame"), c["rejected"]))
     return EXIT_OK if n else EXIT_FAIL
-
-
-def _read_once(opened, reader, stop):
-    src = opened()
-    try:
-        while not stop():
-            data = src.read()
-            if data is None:
-                for r in reader.flush():
-                    yield r
-                return
-            if data:
-                for r in reader.feed(data):
-                    yield r
-    finally:
-        src.close()

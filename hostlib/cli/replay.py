@@ -59,7 +59,7 @@ def run(args):
             n += 1
             emit(r, args)
         if not args.quiet:
-            c = reader.counters
+            c = reader.counters()
             err("%d reading%s, %d rejected" % (n, "" if n == 1 else "s", c["rejected"]))
         return EXIT_OK if n else EXIT_FAIL
     except KeyboardInterrupt:

@@ -22,6 +22,9 @@ def main():
     m = Messages("named", topic_prefix="home/han", discovery_prefix="ha", meter_name="House meter")
     for rel, rd in mqtt_streams.stream("aidon"):
         show(m.reading(rd))
+    show([m.add_sensor("House_meter", "running_hour_import", "Running hour import", "energy",
+                       "{{ value_json.so_far_wh }}", "energy", "total", "Wh")])
+    show(m.announce())
     show([m.bridge_sensor("free_heap", "Free heap", "home/han/bridge/named/diag", "{{ value_json.heap }}",
                           "data_size", "measurement", "B")])
 

@@ -315,13 +315,20 @@ def test_month_rollover():
     assert feb["step"] == (1, 0, 2000) and jan["step"] == (2, 2000, 5000)
     assert e.month()["month"] == "2026-02"
     # a third month pushes out the oldest (bounded memory)
-    n = len(hours)
-    drive(e, utc_h(2026, 3, 2, 10), [500, 600], reg0=end)
+    # the dongle was away for a month: those hours used nothing, say so (checked
+    # one by one: a month of hours is not kept in the heap)
+    gap = [0, 0]
+    h3 = utc_h(2026, 3, 2, 10)
+
+    def check(x):
+        if x[0] < h3:
+            gap[0] += 1
+            gap[1] += x[1] != 0 or x[5] != "missing"
+
+    e.on_hour = check
+    drive(e, h3, [500, 600], reg0=end)
     assert e.month(2026, 1) is None and e.month(2026, 3)["import_wh"] == 1100
-    # the dongle was away for a month: those hours used nothing, say so
-    gap = hours[n:-2]
-    assert len(gap) == utc_h(2026, 3, 2, 10) - (h0 + 8)
-    assert set(x[5] for x in gap) == set(["missing"]) and sum(x[1] for x in gap) == 0
+    assert gap == [h3 - (h0 + 8), 0]
 
 
 def test_bad_and_odd_input_is_counted():
@@ -341,6 +348,66 @@ def test_bad_and_odd_input_is_counted():
     assert e.counters["off_hour"] == 1
     mptest.assert_raises(ValueError, E.Energy, OSLO, 0)
     mptest.assert_raises(ValueError, E.check_steps, [0, 5000, 2000])
+
+
+def test_home_assistant_sensors():
+    from protocols.mqtt import Messages
+
+    msgs = Messages("dongle1")
+    e, hours = collect()
+    sensors = E.EnergySensors(msgs, e, feed=True)
+    h0 = utc_h(2026, 1, 5, 16)
+    configs = []
+    states = []  # (count, the last one): the messages are not all kept (heap)
+    feed_hours_to(sensors, configs, states, h0, [4000, 3000], 8000000)
+    assert [m[0] for m in configs] == ["homeassistant/sensor/hanreader_6970631409168767/%s/config" % o for o in (
+        "energy_this_hour", "energy_this_hour_projected", "capacity_average", "capacity_step", "capacity_margin")]
+    c = json.loads(configs[0][1])
+    assert (c["unique_id"], c["state_topic"], c["value_template"], c["device_class"], c["state_class"],
+            c["unit_of_measurement"]) == ("hanreader_6970631409168767_energy_this_hour",
+                                          "hanreader/meter/6970631409168767/energy", "{{ value_json.so_far_wh }}",
+                                          "energy", "total_increasing", "Wh")
+    assert c["device"]["identifiers"] == ["hanreader_6970631409168767"] and configs[0][2] is True
+    # one state per 10 s of meter time at most: the pushes here are 10 s
+    # apart (2 hours and 2 pushes), so each sends one
+    assert states[0] == 2 * 360 + 2 and states[1][0] == "hanreader/meter/6970631409168767/energy"
+    last = states[1][1]
+    # the last state: the hour 18:00 local just began; both hours closed (day max 4000)
+    assert last == ('{"hour": "2026-01-05T19:00:00+01:00", "so_far_wh": 0, "projection_wh": 0, '
+                    '"capacity_wh": 4000, "step": 2, "step_from_wh": 2000, "step_to_wh": 5000, '
+                    '"margin_wh": 5000, "month": "2026-01"}'), last
+    assert json.loads(last)["margin_wh"] == 5000
+    assert [m[0] for m in sensors.announce()] == [m[0] for m in configs]
+    # 2 s later: not yet
+    meter = Meter("Kaifa", "6970631409168767", "MA304H4", "KFM_001")
+    more = list(sensors.reading(Reading(meter, "2026-01-05T19:00:12", [Register("", "active_power_import", 5, None,
+                                                                                 "W")])))
+    assert more == []
+
+
+def feed_hours_to(sensors, configs, states, h_first, watts, reg):
+    """Kaifa-like pushes with their own time (list 2 every 10 s, list 3 at xx:00:10)."""
+    meter = Meter("Kaifa", "6970631409168767", "MA304H4", "KFM_001")
+    for k in range(len(watts) + 1):
+        h = h_first + k
+        y, mo, d, hh, _off = E.local_hour(OSLO, h)
+        p = watts[k] if k < len(watts) else 0
+        for s in range(0, 3600, 10):
+            when = "%04d-%02d-%02dT%02d:%02d:%02d" % (y, mo, d, hh, s // 60, s % 60)
+            regs = [Register("", "active_power_import", p, None, "W")]
+            if s == 10:
+                clock = "%04d-%02d-%02dT%02d:00:00" % (y, mo, d, hh)
+                regs += [Register("", "clock", clock, None, None),
+                         Register("", "active_energy_import", reg, None, "Wh")]
+            for m in sensors.reading(Reading(meter, when, regs)):
+                if m[0].endswith("/config"):
+                    configs.append(m)
+                else:
+                    n = states[0] + 1 if states else 1
+                    states[:] = [n, m]
+            if k == len(watts) and s >= 10:
+                return
+        reg += watts[k]
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ def test_reader_detects_mbus_and_decrypts():
     assert x["1-0:1.8.0.255"] == 12937
     assert x["1-0:32.7.0.255"] == 233.7
     assert x.meter.id == "181220000009"
-    assert x.time == "2021-09-27T09:47:15+02:00"
+    assert x.time_text == "2021-09-27T09:47:15+02:00"
     assert x.frame_counter == 35 and x.authenticated is False
     # the same frames again: the counter did not move forward
     assert r.feed(data) == [] and r.replays == 1

@@ -262,5 +262,28 @@ def test_bad_prefixes_and_slugs():
     assert mqtt.label("active_energy_import_t1") == "Active energy import T1"
 
 
+def test_derived_sensors_join_the_meter_device():
+    m = Messages("b")
+    rds = [rd for rel, rd in mqtt_streams.stream("aidon")]
+    assert m.meter_key(rds[0]) is None  # list 1, id not known yet
+    for rd in rds:
+        for x in m.reading(rd):
+            pass
+    key = m.meter_key(rds[0])
+    assert key == AIDON_ID
+    t, p, r = m.add_sensor(key, "running_hour_import", "Running hour import", "energy",
+                           "{{ value_json.running.so_far_wh }}", "energy", "total", "Wh")
+    assert t == "homeassistant/sensor/hanreader_%s/running_hour_import/config" % AIDON_ID and r is True
+    c = json.loads(p)
+    assert c["state_topic"] == m.topic(key, "energy") == "hanreader/meter/%s/energy" % AIDON_ID
+    assert (c["device_class"], c["state_class"], c["unit_of_measurement"]) == ("energy", "total", "Wh")
+    assert c["device"]["identifiers"] == ["hanreader_" + AIDON_ID] and c["device"]["model"] == "6534"
+    assert c["unique_id"] == "hanreader_%s_running_hour_import" % AIDON_ID
+    # Announced again with the meter's configs; replaced, not doubled, when added again.
+    m.add_sensor(key, "running_hour_import", "Running hour import", "energy", "{{ 1 }}")
+    again = [x for x in m.announce() if x[0] == t]
+    assert len(again) == 1 and json.loads(again[0][1])["value_template"] == "{{ 1 }}"
+
+
 if __name__ == "__main__":
     mptest.main(globals())
