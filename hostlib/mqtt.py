@@ -299,9 +299,6 @@ class MqttBridge:
                     if self.connected:
                         for msg in self.msgs.message(ev[1], ev[2]):
                             self._send(msg, 1)
-                        if self.energy is not None and ev[1] == self.msgs.status_topic and ev[2] == b"online":
-                            for msg in self.energy.announce():
-                                self._send(msg, 1)
             finally:
                 if kind == "reading":
                     with self._idle:
@@ -334,9 +331,6 @@ class MqttBridge:
         self.client.subscribe(self.msgs.status_topic, qos=1)
         for msg in self.msgs.connected():
             self._send(msg, 1)
-        if self.energy is not None:
-            for msg in self.energy.announce():
-                self._send(msg, 1)
         pending = list(self.pending.values())
         self.pending.clear()
         for msg in pending:

@@ -357,6 +357,15 @@ class Energy:
         if reading.time_text is not None and reading.time_text != clock:
             t = self._utc(reading.time_text)
             bad = t is None
+        if now is None:
+            # the receive time the reading carries (hostlib from a recording or a port)
+            rt = getattr(reading, "received_text", None)
+            if rt is not None:
+                try:
+                    local, off = parse_iso(rt)
+                    now = local - (off or 0)
+                except ValueError:
+                    self.counters["bad_time"] += 1
         if t is None and now is not None:
             t = int(now + 0.5) if type(now) is float else now
         e0 = _value(reading, _ENERGY[0])
@@ -706,7 +715,8 @@ _SENSORS = (
 class EnergySensors:
     """The running hour, its projection, the month's capacity average, step
     and margin as Home Assistant sensors of the meter's device, published by
-    a bridge beside the readings (host ``hanreader mqtt --energy``, dongle).
+    a bridge beside the readings (host ``hanreader mqtt --energy``, dongle),
+    through ``Messages.add_sensor`` (re-announced with the meter).
 
     ``msgs``: the bridge's ``protocols.mqtt.Messages``; ``energy``: an
     Energy fed elsewhere (or by ``reading``, with ``feed=True``). State topic
@@ -730,22 +740,27 @@ class EnergySensors:
         self._hours = 0
 
     def topic(self, key):
-        return "%s/meter/%s/energy" % (self.msgs.topic_prefix, key)
+        return self.msgs.topic(key, "energy")
 
     def reading(self, reading, now=None):
         """Messages after one reading: configs of a meter not announced yet, then the state when due."""
         e = self.energy
         if self.feed:
             e.feed(reading, now)
-        key = self.msgs._identify(reading)
+        msgs = self.msgs
+        key = msgs.meter_key(reading)
         if key is None:
             return
-        if self.msgs.discovery and key not in self.announced:
+        if key not in self.announced:
             if len(self.announced) >= 8:
                 self.announced.pop(0)
             self.announced.append(key)
-            for msg in self.configs(key):
-                yield msg
+            # Remembered with the meter: Messages.announce() sends them again
+            # (reconnection, Home Assistant's "online").
+            for obj, name, field, unit, dc, sc in _SENSORS:
+                cfg = msgs.add_sensor(key, obj, name, "energy", "{{ value_json.%s }}" % field, dc, sc, unit)
+                if cfg is not None:
+                    yield cfg
         t = e.last_t
         closed = e.counters["hours"] != self._hours
         if t is None or (not closed and self._sent_t is not None and 0 <= t - self._sent_t < self.every):
@@ -756,14 +771,6 @@ class EnergySensors:
         self._sent_t = t
         self._hours = e.counters["hours"]
         yield (self.topic(key), p, False)
-
-    def announce(self):
-        """The configs again (reconnection, Home Assistant's ``online``)."""
-        if not self.msgs.discovery:
-            return
-        for key in self.announced:
-            for msg in self.configs(key):
-                yield msg
 
     def payload(self):
         e = self.energy
@@ -778,21 +785,3 @@ class EnergySensors:
                 '"step_from_wh": %d, "step_to_wh": %s, "margin_wh": %s, "month": "%s"}') % (
             hour_iso(e.zone, r["hour"]), r["so_far_wh"], r["projection_wh"], cap, idx, lo,
             "null" if hi is None else "%d" % hi, "null" if mg is None else "%d" % mg, r["month"])
-
-    def configs(self, key):
-        msgs = self.msgs
-        m = msgs._meter(key)
-        for obj, name, field, unit, dc, sc in _SENSORS:
-            parts = ['{"name": "%s", "unique_id": "hanreader_%s_%s", "state_topic": "%s", '
-                     '"value_template": "{{ value_json.%s }}"' % (name, key, obj, self.topic(key), field)]
-            if dc is not None:
-                parts.append(', "device_class": "%s"' % dc)
-            if sc is not None:
-                parts.append(', "state_class": "%s"' % sc)
-            if unit is not None:
-                parts.append(', "unit_of_measurement": "%s"' % unit)
-            parts.append(msgs._common())
-            parts.append(', "device": ')
-            parts.append(msgs._device(m))
-            parts.append("}")
-            yield (msgs.config_topic(key, obj), "".join(parts), True)

@@ -98,3 +98,17 @@ def test_margin_is_the_exact_room_to_the_next_step(days, day_max, so_far, top):
     else:
         assert step_with(so_far + m - 1) == now
         assert step_with(so_far + m) == now + 1
+
+
+def test_receive_time_carried_by_the_reading():
+    """A reading without a meter time but with received_at (hostlib sets it) is integrated on it."""
+    from protocols.reading import Meter, Reading, Register
+
+    e = E.Energy(OSLO)
+    t0 = E.seconds(2026, 1, 5, 10)
+    for s in range(0, 601, 10):
+        r = Reading(Meter("Aidon"), None, [Register("", "active_power_import", 3600, None, "W")],
+                    received_at=float(t0 + s))
+        e.feed(r)
+    run = e.running()
+    assert run["hour"] == t0 // 3600 and run["so_far_wh"] == 600 and run["covered_s"] == 600
