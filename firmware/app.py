@@ -127,6 +127,9 @@ class App:
         safemode = None
         _unload("safemode")
         self.faults = 0
+        self.lost_readings = 0  # decoded (or verified) but never printed: out of memory
+        self.out_of_memory = 0  # MemoryErrors the loop survived
+        self.net = None  # Wi-Fi + MQTT (net.py), only when wifi_ssid is set
         self.uart_bytes = 0
         self.uart = None
         self.wdt = None
@@ -148,6 +151,7 @@ class App:
             keep_raw=bool(self.cfg["raw"]),
         )
         self._setup_board()
+        self._start_net()
 
     # -- the public API (commands.py uses only this) ------------------------
 
@@ -174,6 +178,35 @@ class App:
         """Apply ``cfg["key"]`` and ``cfg["auth_key"]`` to the decoder."""
         self.reader.decrypt = self._decryptor()
         return self.decrypt_state
+
+    def set_network(self):
+        """Apply the Wi-Fi and MQTT settings of ``cfg``: stop what runs and
+        start again (nothing is loaded without ``wifi_ssid``)."""
+        if self.net is not None:
+            try:
+                self.net.stop()
+            except Exception as e:
+                self.fault("net", e)
+            self.net = None
+            gc.collect()
+        self._start_net()
+
+    def counters(self):
+        """The reader's counters as a dict."""
+        c = self.reader.counters()
+        return c if type(c) is dict else dict(c)
+
+    def _start_net(self):
+        if not self.cfg["wifi_ssid"]:
+            return
+        try:
+            import net
+
+            self.net = net.Net(self)
+        except ImportError as e:  # a board without Wi-Fi (no network module)
+            self.event("wifi", [("error", "no Wi-Fi on this board (%s)" % e)])
+        except Exception as e:
+            self.fault("net", e)
 
     # -- set-up -----------------------------------------------------------
 
@@ -262,9 +295,26 @@ class App:
 
     def emit_reading(self, reading):
         # Written in pieces: the JSON line is never built whole in the heap.
+        net = self.net
+        if net is not None:
+            at = net.received_at()
+            if at is not None:
+                try:
+                    reading.received_at = at  # protocols.reading writes it after "time"
+                except AttributeError:  # a core without received_at
+                    pass
         w = sys.stdout.write
-        reading.write_json(w)
-        w("\n")
+        try:
+            reading.write_json(w)
+        finally:
+            w("\n")  # a line cut by MemoryError still ends: the next line stays whole
+        if net is not None:
+            try:
+                net.reading(reading)
+            except MemoryError:
+                raise
+            except Exception as e:
+                self.fault("mqtt", e)
 
     def event(self, name, pairs=()):
         self.emit(status.obj([("event", name)] + list(pairs)))
@@ -313,12 +363,29 @@ class App:
                 break
             total += n
             before = self._verified
-            readings = self.reader.feed(self._mv[:n])
+            fr = self.reader.framer
+            acc = fr.accepted
+            try:
+                readings = self.reader.feed(self._mv[:n])
+            except MemoryError:
+                # The chunk's messages are lost: every one the framer accepted
+                # (or the app saw verified) is counted, none in silence.
+                got = fr.accepted - acc if self.reader.framer is fr else 0
+                self.lost_readings += max(got, self._verified - before, 0)
+                self.uart_bytes += total
+                raise
             det.bytes(n)
             if self._verified != before and det.frame(time.ticks_ms()):
                 self._locked(det.current)
-            for r in readings:
-                self.emit_reading(r)
+            left = len(readings)
+            try:
+                for r in readings:
+                    self.emit_reading(r)
+                    left -= 1
+            except MemoryError:
+                self.lost_readings += left
+                self.uart_bytes += total
+                raise
             readings = None
             if n < len(self._buf):
                 break
@@ -443,9 +510,12 @@ class App:
                     now = time.ticks_ms()
                     self._step_detector(now)
                     self._housekeeping(now)
+                    if self.net is not None:
+                        self.net.step(now)
                     self._oom = 0
                 except MemoryError as e:
                     gc.collect()
+                    self.out_of_memory += 1
                     self.fault("loop", e)
                     self._out_of_memory()
                 except Exception as e:

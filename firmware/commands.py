@@ -104,3 +104,7 @@ def _apply(app, changed):
         app.set_decryption()
     if "raw" in changed:
         app.set_raw(app.cfg["raw"])
+    for k in config.NETWORK:
+        if k in changed:
+            app.set_network()
+            break

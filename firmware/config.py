@@ -39,6 +39,21 @@ DEFAULTS = {
     "wdt_s": 8,  # watchdog timeout; 0: off (development only)
     "stable_s": 60,  # uptime after which a boot counts as good
     "safe_boots": 4,  # bad boots in a row before safe mode
+    # Wi-Fi and MQTT (issue #15; boards with Wi-Fi: ESP32 family, Pico W)
+    "wifi_ssid": None,  # None: no Wi-Fi (the network code is never loaded)
+    "wifi_password": None,  # secret; None: an open network
+    "ntp": True,  # set the clock from NTP once online (readings get received_at)
+    "ntp_host": "pool.ntp.org",
+    "mqtt_broker": None,  # host name or IP address; None: no MQTT
+    "mqtt_port": 0,  # 0: 1883, or 8883 with mqtt_tls
+    "mqtt_user": None,
+    "mqtt_password": None,  # secret
+    "mqtt_tls": False,  # TLS (certificate checked against mqtt_ca.pem on flash if present)
+    "mqtt_topic_prefix": "hanreader",
+    "mqtt_discovery_prefix": "homeassistant",
+    "mqtt_discovery": True,  # Home Assistant discovery configs
+    "bridge_id": None,  # this dongle in topics; None: "dongle-" + the board's unique id
+    "diag_s": 60,  # diagnostics (uptime, heap, RSSI, ...) period on MQTT
 }
 KEYS = (
     "board",
@@ -58,7 +73,23 @@ KEYS = (
     "wdt_s",
     "stable_s",
     "safe_boots",
+    "wifi_ssid",
+    "wifi_password",
+    "ntp",
+    "ntp_host",
+    "mqtt_broker",
+    "mqtt_port",
+    "mqtt_user",
+    "mqtt_password",
+    "mqtt_tls",
+    "mqtt_topic_prefix",
+    "mqtt_discovery_prefix",
+    "mqtt_discovery",
+    "bridge_id",
+    "diag_s",
 )
+# Settings the network code reads (App.set_network applies them).
+NETWORK = KEYS[17:]
 SECRETS = ("key", "auth_key", "wifi_password", "mqtt_password")
 
 
@@ -138,6 +169,40 @@ def _name(name, v, null=True):
     return v
 
 
+def _text(name, v, lo, hi, null=True, what="characters"):
+    """A text of ``lo``..``hi`` characters; the message never quotes it (it
+    may be a secret)."""
+    if v is None and null:
+        return v
+    if type(v) is not str:
+        raise ValueError("%s: expected a text of %d to %d %s%s, found %s"
+                         % (name, lo, hi, what, " or null" if null else "", _kind(v)))
+    if not lo <= len(v) <= hi:
+        raise ValueError("%s: expected a text of %d to %d %s%s, found %d characters"
+                         % (name, lo, hi, what, " or null" if null else "", len(v)))
+    for i in range(len(v)):
+        if ord(v[i]) < 32 or v[i] == "\x7f":
+            raise ValueError("%s: expected printable characters, found a control character at position %d"
+                             % (name, i + 1))
+    return v
+
+
+def _host(name, v):
+    v = _text(name, v, 1, 64)
+    if v is not None:
+        for ch in v:
+            if not (ch.isalpha() or ch.isdigit() or ch in "-._:"):
+                raise ValueError("%s: expected a host name or an IP address (letters, digits, '-', '.', ':')" % name)
+    return v
+
+
+def _prefix(name, v):
+    v = _text(name, v, 1, 64, null=False)
+    if "+" in v or "#" in v or v[0] == "/" or v[-1] == "/":
+        raise ValueError("%s: expected topic levels like 'hanreader' (no '+', '#', leading or trailing '/')" % name)
+    return v
+
+
 def _setting(name, v, null=True):
     if v is None and null:
         return v
@@ -188,6 +253,26 @@ def validate(name, v):
         return _int(name, v, 10, 3600)
     if name == "safe_boots":
         return _int(name, v, 2, 20)
+    if name == "wifi_ssid":
+        return _text(name, v, 1, 32)
+    if name == "wifi_password":
+        return _text(name, v, 8, 63)  # WPA2: 8 to 63 characters
+    if name == "ntp" or name == "mqtt_tls" or name == "mqtt_discovery":
+        return _bool(name, v)
+    if name == "ntp_host" or name == "mqtt_broker":
+        return _host(name, v)
+    if name == "mqtt_port":
+        return _int(name, v, 1, 65535, zero=True)
+    if name == "mqtt_user":
+        return _text(name, v, 1, 64)
+    if name == "mqtt_password":
+        return _text(name, v, 1, 128)
+    if name == "mqtt_topic_prefix" or name == "mqtt_discovery_prefix":
+        return _prefix(name, v)
+    if name == "bridge_id":
+        return _name(name, v)
+    if name == "diag_s":
+        return _int(name, v, 10, 86400, zero=True)
     known = name if len(name) <= 32 else name[:32] + "..."
     raise ValueError("unknown setting \"%s\" (known: %s)" % (known, ", ".join(KEYS)))
 

@@ -26,9 +26,13 @@ _REPO = os.path.dirname(_FW)
 # The app: every module of firmware/ (boot.py and main.py included: a
 # frozen main.py runs at boot when the filesystem has none).
 APP = ("app.py", "board.py", "boot.py", "commands.py", "config.py", "detect.py", "energy_hook.py", "main.py",
-       "safemode.py", "status.py")
+       "mqttout.py", "net.py", "safemode.py", "status.py")
 for _m in APP:
     module(_m, base_path=_FW)
+
+# The MQTT client: micropython-lib's umqtt.simple, vendored unmodified
+# (lib/README.md says why this one, from where, and its licence).
+package("umqtt", base_path=os.path.join(_FW, "lib"))
 
 # The shared decoder core, as the package ``protocols``.
 package("protocols", base_path=_REPO)

@@ -46,9 +46,7 @@ def free_heap():
 def status_line(app):
     """``{"status": {...}}`` for an App (see app.py)."""
     r = app.reader
-    c = {}
-    for k, v in r.counters().items():
-        c[k] = v
+    c = app.counters()
     try:
         condition = r.status()[0]
     except AttributeError:  # pragma: no cover - older protocols
@@ -74,6 +72,8 @@ def status_line(app):
                              + c.get("truncated", 0) + c.get("format_errors", 0)),
                             ("discarded", c.get("discarded", 0)),
                             ("readings", c.get("readings", 0)),
+                            ("lost_readings", app.lost_readings),
+                            ("out_of_memory", app.out_of_memory),
                             ("decode_errors", c.get("decode_errors", 0)),
                             ("uart_bytes", app.uart_bytes),
                             ("faults", app.faults),
@@ -82,6 +82,7 @@ def status_line(app):
                             ("decrypt", app.decrypt_state),
                             ("boots", app.boots),
                         ]
+                        + (app.net.status_pairs() if app.net is not None else [("wifi", None)])
                     )
                 ),
             )

@@ -322,7 +322,8 @@ def test_config_commands_persist_refuse_and_never_echo_secrets(tmp_path):
         "auth_key: expected 32 hex digits, found a non-hex character at position 31",
         'unknown setting "nosuch" (known: board, serial, autodetect, detect_order, dwell_s, '
         "redetect_s, status_s, raw, key, auth_key, uart, rx_pin, tx_pin, invert, wdt_s, "
-        "stable_s, safe_boots)",
+        "stable_s, safe_boots, wifi_ssid, wifi_password, ntp, ntp_host, mqtt_broker, mqtt_port, mqtt_user, "
+        "mqtt_password, mqtt_tls, mqtt_topic_prefix, mqtt_discovery_prefix, mqtt_discovery, bridge_id, diag_s)",
         "raw: expected true or false, found a string",
         'serial: frame: expected 8N1, 8E1 or 8O1, found "7E1"',
         'cmd: expected "status", "config", "detect", "reset" or "help"',
@@ -415,8 +416,10 @@ def test_rxbuf_holds_two_seconds_at_every_setting():
 
 @pytest.mark.parametrize("march", ["armv6m", "xtensawin"])
 def test_mpy_cross_compiles_every_module(march, tmp_path):
-    mods = bundle.app_modules() + bundle.protocol_modules()
+    mods = bundle.app_modules() + bundle.lib_modules() + bundle.protocol_modules()
     assert len(mods) >= 20
+    names = {p.name for p in mods}
+    assert {"simple.py", "net.py", "mqttout.py"} <= names  # the MQTT client and the Wi-Fi/MQTT modules
     for i, src in enumerate(mods):
         dst = tmp_path / ("%d.mpy" % i)
         bundle.compile_one(src, dst, march)
@@ -446,6 +449,7 @@ def test_manifest_names_only_files_that_exist():
     assert named and all(p.is_file() for p in named), [p for p in named if not p.is_file()]
     frozen = {p.name for p in named if p.parent == FW}
     assert frozen == {p.name for p in bundle.app_modules()}  # the whole app, nothing else
+    assert {p for p in named if FW / "lib" in p.parents} == set(bundle.lib_modules())  # umqtt.simple
 
 
 def test_deploy_dry_run_builds_a_bundle(tmp_path):

@@ -156,3 +156,53 @@ def test_raw_mode_on_p1_prints_the_telegram(raw_runs):
     raw, reading = pairs[0]
     assert raw.startswith(b"/ISk5") and raw.rstrip().endswith(b"\r\n!" + raw.rstrip()[-4:])
     assert decode_telegram(raw).to_json() == reading
+
+
+# -- issue 12 item 13: under pressure, nothing lost in silence -----------------------------------
+
+
+def pressure(tmp_path, capture_path, mode, *extra):
+    tf.need("unix")
+    b = tf.bundle.build(sim=True)
+    res = tf.mpvm.run("unix", REPO / "tests" / "mp" / "fw_pressure.py",
+                      [str(tmp_path / "flash"), str(capture_path), mode, *extra], libs=[(str(b), "/lib")],
+                      heap=tf.UNIX_HEAP, timeout=60)
+    assert res.returncode == 0, res.stderr.decode(errors="replace")[-2000:]
+    return res.stdout.decode().splitlines()
+
+
+def test_a_key_set_when_the_flash_cannot_save_is_applied_and_the_answer_says_not_saved(tmp_path):
+    lines = pressure(tmp_path, MBUS, "nosave", MBUS_KEY)
+    assert lines[0] == ('{"ok": "set", "changed": ["key"], "saved": false, '
+                        '"error": "not saved (flash error 21): in use until the next boot"}')
+    assert lines[1] == '{"ok": "unset", "changed": []}'
+    assert MBUS_KEY not in "\n".join(lines) and MBUS_KEY.lower() not in "\n".join(lines)
+    # The key is in use: the encrypted M-Bus push decodes (the same push again would be a replay).
+    rd = tf.readings(lines)
+    assert rd == _mbus_readings() and len(rd) == 1 and '"id": "181220000009"' in rd[0]
+    st = json.loads(lines[-1])["status"]
+    assert st["decrypt"] == "on" and st["decode_errors"] == 0
+
+
+def _mbus_readings():
+    from protocols.decoder import Reader
+    from protocols.security import make_decryptor
+
+    r = Reader(decrypt=make_decryptor(MBUS_KEY, None))
+    data = tf.capture.load(str(MBUS))
+    out = []
+    for i in range(0, len(data), 512):
+        out += [x.to_json() for x in r.feed(data[i:i + 512])]
+    return out
+
+
+def test_every_reading_lost_to_memory_errors_is_counted_in_the_status_line(tmp_path):
+    lines = pressure(tmp_path, tf.SAMPLE, "decode")
+    rd = tf.readings(lines)
+    st = json.loads(lines[-1])["status"]
+    # 9 pushes: every third decode met MemoryError.
+    assert len(rd) == 6 and set(rd) == set(tf.host_lines(tf.capture.load(str(tf.SAMPLE))))
+    assert st["lost_readings"] == 3 and st["out_of_memory"] == 3
+    assert len(rd) + st["lost_readings"] == 9
+    faults = [json.loads(ln) for ln in lines if ln.startswith('{"event": "fault"')]
+    assert faults and faults[0]["error"] == "MemoryError: memory allocation failed, allocating 2048 bytes"

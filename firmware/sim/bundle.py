@@ -34,6 +34,13 @@ def app_modules():
     return sorted(p for p in FIRMWARE.glob("*.py") if p.name not in NOT_APP)
 
 
+LIB = FIRMWARE / "lib"  # vendored third-party MicroPython libraries (lib/README.md)
+
+
+def lib_modules():
+    return sorted(p for p in LIB.rglob("*.py") if "__pycache__" not in p.parts)
+
+
 def protocol_modules():
     return sorted(p for p in PROTOCOLS.rglob("*.py") if "__pycache__" not in p.parts)
 
@@ -70,7 +77,7 @@ def _digest(files, march, sim):
 
 def build(out=None, march=None, sim=False, boards=True):
     """Compile into ``out`` (default: a cached build/fw-bundle-<hash>); return its Path."""
-    files = app_modules() + protocol_modules() + (sim_modules() if sim else [])
+    files = app_modules() + lib_modules() + protocol_modules() + (sim_modules() if sim else [])
     if boards:
         files += sorted(BOARDS.glob("*.json"))
     if out is None:
@@ -86,6 +93,10 @@ def build(out=None, march=None, sim=False, boards=True):
             shutil.copy(p, out / p.name)
         else:
             compile_one(p, out / (p.stem + ".mpy"), march)
+    for p in lib_modules():
+        rel = p.relative_to(LIB).with_suffix(".mpy")
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        compile_one(p, out / rel, march)
     for p in protocol_modules():
         rel = p.relative_to(REPO).with_suffix(".mpy")
         (out / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -148,6 +148,11 @@ class Meter:
         self._pos = 0
         self._rx = None
         self._quiet_since = None
+        self.start_ms = 0  # the meter is quiet this long after boot (e.g. until Wi-Fi is up)
+        self.gap_ms = 0  # quiet time between passes (a real meter pushes every 2-10 s)
+        self.cues = {}  # pass number -> callable run as that pass starts (e.g. a Wi-Fi drop)
+        self.settle_ms = 15000  # at the end, wait this long at most for settled() to be True
+        self._hold = None
         self._alloc_mark = None
         self._buf = None  # the app's read buffer and a memoryview of it
         self._mv = None
@@ -179,9 +184,16 @@ class Meter:
             if self._quiet_since is None:
                 self._quiet_since = now
             elif time.ticks_diff(now, self._quiet_since) >= self.linger_ms:
-                self.finish(None, 0)
+                waited = time.ticks_diff(now, self._quiet_since) - self.linger_ms
+                if settled() or waited >= self.settle_ms:
+                    self.finish(None, 0)
             return None
         if self._pos == 0:
+            now = time.ticks_ms()
+            if self._hold is None:
+                self._hold = time.ticks_add(now, self.start_ms)
+            if time.ticks_diff(now, self._hold) < 0:
+                return None
             self._pass_start()
         data = self.data  # the capture stays on disk
         if buf is not self._buf:
@@ -192,10 +204,14 @@ class Meter:
         if self._pos >= len(data):
             self._pos = 0
             self.done += 1
+            self._hold = time.ticks_add(time.ticks_ms(), self.gap_ms)
         return n
 
     def _pass_start(self):
         k = self.done
+        cue = self.cues.get(k)
+        if cue is not None:
+            cue()
         if self.heap_every and k % self.heap_every == 0:
             gc.collect()
             self.heap.append(gc.mem_alloc())
@@ -241,6 +257,13 @@ class Meter:
         if STATS:
             sys.stderr.write(self.stats() + "\n")
         raise SystemExit(code)
+
+
+def settled():
+    """True when the firmware has nothing left to send (its MQTT publisher,
+    if one runs, is connected and holds no reading)."""
+    m = sys.modules.get("mqttout")
+    return m is None or m.idle()
 
 
 def install(flash, config_text, capture, passes=1):

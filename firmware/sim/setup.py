@@ -35,11 +35,20 @@ def _mkdirs(p):
             os.mkdir(cur)
 
 
+def _dropper(ap, ms):
+    def drop():
+        sys.stderr.write("sim: Wi-Fi access point away for %d ms\n" % ms)
+        ap.drop(ms)
+
+    return drop
+
+
 def prepare(argv):
     """Set up the flash folder, the config and the fake board; (meter, stats?)."""
     opts = {"--meter": None, "--passes": "1", "--flash": None, "--boards": None, "--board": None,
             "--set": None, "--reset-cause": "pwron", "--format": "auto", "--linger-ms": "300",
-            "--heap-every": "0", "--alloc": "0"}
+            "--heap-every": "0", "--alloc": "0", "--wifi": None, "--wifi-drop": None,
+            "--join-ms": "100", "--start-ms": "0", "--gap-ms": "0", "--settle-ms": "15000"}
     flags = {"--stats": False}
     args = []
     i = 0
@@ -112,4 +121,23 @@ def prepare(argv):
         usage("--reset-cause: expected pwron, wdt, soft or hard")
     fakemachine.RESET_CAUSE = causes[opts["--reset-cause"]]
     sys.modules["machine"] = fakemachine
+    m.start_ms = int(opts["--start-ms"])
+    m.gap_ms = int(opts["--gap-ms"])
+    m.settle_ms = int(opts["--settle-ms"])
+    if opts["--wifi"] is not None:
+        # A board with Wi-Fi: the access point's SSID:PASSWORD.
+        from sim import fakenetwork
+
+        ssid, _, pw = opts["--wifi"].partition(":")
+        fakenetwork.ap.ssid = ssid
+        fakenetwork.ap.password = pw
+        fakenetwork.ap.join_ms = int(opts["--join-ms"])
+        sys.modules["network"] = fakenetwork
+        sys.modules["ntptime"] = fakenetwork.ntptime
+        for cue in (opts["--wifi-drop"] or "").split(","):
+            if cue:
+                at, _, ms = cue.partition(":")
+                m.cues[int(at)] = _dropper(fakenetwork.ap, int(ms or "3000"))
+    elif opts["--wifi-drop"]:
+        usage("--wifi-drop needs --wifi")
     return m, flags["--stats"]

@@ -1,0 +1,304 @@
+"""The dongle on Wi-Fi with MQTT (issue #15), without a board.
+
+The unmodified firmware runs on the MicroPython unix port (tools/firmware-replay
+--broker) with a fake ``network`` (firmware/sim/fakenetwork.py: the WLAN
+joins an access point that can drop and come back) and publishes, through the
+port's real sockets, to a real mosquitto on 127.0.0.1 (tests/mqtt_broker.py):
+
+* fed a capture stream, it publishes the very topics and payloads, byte for
+  byte and in the same order, that ``hanreader mqtt`` publishes for it;
+* Wi-Fi dropping and the broker restarting mid-stream: the USB lines never
+  stop (every reading once, in order), MQTT resumes, the heap stays flat;
+* a wrong broker or Wi-Fi password: one clear status line each; no secret
+  in any output (USB lines, status, MQTT payloads, the broker's log);
+* the configuration commands of docs/firmware.md put it on Wi-Fi and into
+  Home Assistant.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from mqtt_broker import Broker, Subscriber
+
+REPO = Path(__file__).resolve().parent.parent
+REPLAY = REPO / "tools" / "firmware-replay"
+CAPTURES = REPO / "tests" / "captures"
+SAMPLE = REPO / "firmware" / "sim" / "samples" / "aidon-list2.hex"
+sys.path.insert(0, str(REPO / "tests" / "mp"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import mqtt_streams  # noqa: E402
+import test_firmware as tf  # noqa: E402
+
+BRIDGE = "dongle-t"
+SETTING = {"aidon": "2400-8E1", "kaifa": "2400-8E1", "kamstrup": "2400-8N1"}
+WIFI_PW = "wifi-secret-7391"
+MQTT_PW = "mqtt-secret-5528"
+
+
+def stream_file(tmp_path, vendor):
+    path = tmp_path / (vendor + ".hex")
+    with open(path, "w") as f:
+        for rel in mqtt_streams.STREAMS[vendor]:
+            f.write((CAPTURES / rel).read_text() + "\n")
+    return path
+
+
+def replay(capture, broker_url, *args, settings=None, stdin=b"", timeout=120):
+    tf.need("unix")
+    cmd = [sys.executable, str(REPLAY), str(capture), "--broker", broker_url, "--wifi", "home-ap:" + WIFI_PW,
+           "--timeout", str(timeout), *map(str, args)]
+    cfg = {"ntp": False, "bridge_id": BRIDGE, "status_s": 0}
+    cfg.update(settings or {})
+    cmd += ["--set", json.dumps(cfg)]
+    return subprocess.run(cmd, input=stdin, capture_output=True, timeout=timeout + 30)
+
+
+def lines_of(r):
+    return r.stdout.decode().splitlines()
+
+
+def events(lines, name):
+    return [json.loads(ln) for ln in lines if ln.startswith('{"event": "%s"' % name)]
+
+
+def meter_msgs(msgs):
+    """The meter's messages (state and discovery), without the bridge's own."""
+    return [m for m in msgs if "/bridge/" not in m[0] and "/hanreader_bridge_" not in m[0]]
+
+
+@pytest.mark.parametrize("vendor", mqtt_streams.VENDORS)
+def test_the_dongle_publishes_what_the_host_bridge_publishes(vendor, tmp_path):
+    path = stream_file(tmp_path, vendor)
+    b = Broker(tmp_path)
+    try:
+        s = Subscriber(b)
+        try:
+            r = replay(path, b.url, "--flash", tmp_path / "flash", "--meter", SETTING[vendor],
+                       settings={"serial": SETTING[vendor], "wifi_ssid": "home-ap", "wifi_password": WIFI_PW})
+            assert r.returncode == 0, r.stderr.decode()[-2000:]
+            dongle = s.settle(quiet=0.5)
+        finally:
+            s.close()
+        b.stop()
+        b.start()  # no persistence: the dongle's retained messages are gone
+        s = Subscriber(b)
+        try:
+            h = subprocess.run([sys.executable, "-m", "hostlib.cli", "mqtt", str(path), "--broker", b.url, "--fast",
+                                "--bridge-id", BRIDGE], capture_output=True, text=True, timeout=60, cwd=REPO)
+            assert h.returncode == 0, h.stderr
+            host = s.wait_for(lambda m: ("hanreader/bridge/%s/availability" % BRIDGE, "offline", False) in m)
+        finally:
+            s.close()
+    finally:
+        b.stop()
+    usb = lines_of(r)
+    want = tf.host_lines(tf.capture.load(str(path)))
+    assert tf.readings(usb) == want  # USB lines as ever
+    dm, hm = meter_msgs(dongle), meter_msgs(host)
+    states = [p for t, p, _ in dm if t.endswith("/state")]
+    assert len(states) >= 3 and set(states) <= set(want)
+    # Topics and payloads byte for byte, in the same order on each topic. (Across
+    # topics the host's order varies: paho holds QoS 1 configs beyond 20 in flight
+    # while QoS 0 states go out; the dongle sends everything in order at QoS 0.)
+    by_topic = lambda msgs: sorted(msgs, key=lambda m: m[0])  # noqa: E731  (stable: keeps each topic's order)
+    assert len(dm) == len(hm), ([m[0] for m in dm], [m[0] for m in hm])
+    for d, h in zip(by_topic(dm), by_topic(hm)):
+        assert d == h
+    assert sum(1 for t, _, _ in dm if t.endswith("/config")) >= 8
+    # The bridge: the same availability topic ("online" first, retained offline as the will),
+    # the same connectivity config but for the model (the board, not "host bridge").
+    avail = "hanreader/bridge/%s/availability" % BRIDGE
+    assert dongle[0] == (avail, "online", False) and host[0] == (avail, "online", False)
+    conn = "homeassistant/binary_sensor/hanreader_bridge_%s/connectivity/config" % BRIDGE
+    dc = json.loads(next(p for t, p, _ in dongle if t == conn))
+    hc = json.loads(next(p for t, p, _ in host if t == conn))
+    assert dc["device"].pop("model") == "pico" and hc["device"].pop("model") == "host bridge"
+    assert dc == hc
+    # The dongle's diagnostics: Home Assistant diagnostic entities on the bridge device.
+    diag_topic = "hanreader/bridge/%s/diagnostics" % BRIDGE
+    diag = [json.loads(p) for t, p, _ in dongle if t == diag_topic]
+    assert diag and diag[0]["version"] == "0.1.0" and diag[0]["serial"] == SETTING[vendor]
+    assert diag[0]["rssi"] == -61 and diag[0]["free_heap"] > 0 and diag[0]["uptime_s"] >= 0
+    cfgs = {t.split("/")[3]: json.loads(p) for t, p, _ in dongle
+            if t.startswith("homeassistant/sensor/hanreader_bridge_%s/" % BRIDGE)}
+    assert set(cfgs) == {"uptime_s", "free_heap", "rssi", "frames", "checksum_errors", "lost_readings",
+                         "serial", "version"}
+    assert all(c["entity_category"] == "diagnostic" and c["state_topic"] == diag_topic for c in cfgs.values())
+    assert (cfgs["rssi"]["device_class"], cfgs["rssi"]["unit_of_measurement"]) == ("signal_strength", "dBm")
+    assert (cfgs["free_heap"]["device_class"], cfgs["free_heap"]["unit_of_measurement"]) == ("data_size", "B")
+    assert cfgs["frames"]["state_class"] == "total_increasing"
+    assert cfgs["uptime_s"]["value_template"] == "{{ value_json.uptime_s }}"
+    assert cfgs["frames"]["device"] == dc["device"] | {"model": "pico"}
+
+
+def test_wifi_drop_and_broker_restart_mid_stream(tmp_path):
+    passes = 80
+    b = Broker(tmp_path)
+    try:
+        s = Subscriber(b)
+        try:
+            state = "hanreader/meter/7359992890941742/state"
+            proc = subprocess.Popen(
+                [sys.executable, str(REPLAY), str(SAMPLE), "--broker", b.url, "--wifi", "home-ap:" + WIFI_PW,
+                 "--flash", str(tmp_path / "flash"), "--passes", str(passes), "--gap-ms", "100",
+                 "--wifi-drop", "15:1500", "--stats", "--heap-every", "10", "--timeout", "150",
+                 "--set", json.dumps({"ntp": False, "bridge_id": BRIDGE, "status_s": 0, "wifi_ssid": "home-ap",
+                                      "wifi_password": WIFI_PW})],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            out = {}
+            th = [threading.Thread(target=lambda k, f: out.__setitem__(k, f.read()), args=(k, f))
+                  for k, f in (("out", proc.stdout), ("err", proc.stderr))]
+            for t in th:
+                t.start()
+            # After the Wi-Fi drop (pass 15) and well before the end: restart the broker.
+            s.wait_for(lambda m: sum(1 for x in m if x[0] == state) >= 30, timeout=60)
+            b.stop()
+            time.sleep(1.0)
+            b.start()
+            s.close()
+            s = Subscriber(b)
+            proc.wait(170)
+            for t in th:
+                t.join()
+            after = s.settle(quiet=0.5)
+        finally:
+            s.close()
+    finally:
+        b.stop()
+    assert proc.returncode == 0, out["err"].decode()[-2000:]
+    usb = out["out"].decode().splitlines()
+    want = tf.host_lines(tf.capture.load(str(SAMPLE)))
+    # USB: every reading exactly once, in order; every line JSON.
+    assert tf.readings(usb) == want * passes
+    assert all(json.loads(ln) is not None for ln in usb)
+    wifi = [(e.get("state"), e.get("error")) for e in events(usb, "wifi")]
+    assert wifi[0] == ("connected", None) and ("down", "connection lost") in wifi and wifi[-1] == ("connected", None)
+    mq = [e["state"] for e in events(usb, "mqtt")]
+    assert mq[0] == "connected" and mq.count("connected") >= 3 and mq[-1] == "connected"  # boot, Wi-Fi, broker
+    # MQTT resumed after the restart: online, the configs and states again.
+    # (retained: the dongle may have said it before the new subscriber came)
+    assert any(m[:2] == ("hanreader/bridge/%s/availability" % BRIDGE, "online") for m in after)
+    assert sum(1 for t, p, _ in after if t == state and p == want[0]) >= 5
+    assert any(t.endswith("/active_power_import/config") for t, _, _ in after)
+    # Heap: flat (samples every 10 passes after collect).
+    sim = [json.loads(ln)["sim"] for ln in out["err"].decode().splitlines() if ln.startswith('{"sim"')][-1]
+    heap = sim["heap"]
+    assert len(heap) == passes // 10
+    assert max(heap[2:]) - min(heap[1:]) <= 8192, heap
+
+
+def test_wrong_passwords_give_one_clear_line_and_no_secret_anywhere(tmp_path):
+    b = Broker(tmp_path, password=MQTT_PW)
+    try:
+        s = Subscriber(b, username="han", password=MQTT_PW)
+        try:
+            wrong = "wrong-" + MQTT_PW
+            r = replay(SAMPLE, b.url, "--flash", tmp_path / "f1", "--passes", "15", "--gap-ms", "300", "--settle-ms", "0",
+                       settings={"wifi_ssid": "home-ap", "wifi_password": WIFI_PW, "mqtt_user": "han",
+                                 "mqtt_password": wrong, "status_s": 5},
+                       stdin=b'{"cmd": "status"}\n{"cmd": "config"}\n')
+            assert r.returncode == 0, r.stderr.decode()[-2000:]
+            usb = lines_of(r)
+            refused = events(usb, "mqtt")
+            assert refused == [{"event": "mqtt", "state": "refused", "broker": "127.0.0.1:%d" % b.port,
+                                "error": "the broker refused the connection (code 5: not authorised: "
+                                         "check mqtt_user and mqtt_password)", "retry_s": 60}]
+            assert len(tf.readings(usb)) == 15  # USB goes on
+            st = [json.loads(ln)["status"] for ln in usb if ln.startswith('{"status"')][-1]
+            assert st["wifi"] == "up" and st["mqtt"] == "refused"
+            cfg = [json.loads(ln)["config"] for ln in usb if ln.startswith('{"config"')][0]
+            assert cfg["wifi_password"] == "<set>" and cfg["mqtt_password"] == "<set>" and cfg["mqtt_user"] == "han"
+            # Right password: it connects and publishes.
+            r2 = replay(SAMPLE, b.url, "--flash", tmp_path / "f2", "--passes", "2",
+                        settings={"wifi_ssid": "home-ap", "wifi_password": WIFI_PW, "mqtt_user": "han",
+                                  "mqtt_password": MQTT_PW})
+            assert r2.returncode == 0
+            assert [e["state"] for e in events(lines_of(r2), "mqtt")] == ["connected"]
+            msgs = s.settle(quiet=0.5)
+            assert sum(1 for t, _, _ in msgs if t.endswith("/state")) == 2
+            # A wrong Wi-Fi password: one line (the driver's verdict), USB goes on.
+            r3 = replay(SAMPLE, b.url, "--flash", tmp_path / "f3", "--passes", "10", "--gap-ms", "150", "--settle-ms", "0",
+                        settings={"wifi_ssid": "home-ap", "wifi_password": "not-" + WIFI_PW})
+            assert r3.returncode == 0
+            w = events(lines_of(r3), "wifi")
+            assert [(e["state"], e["error"]) for e in w] == [
+                ("down", "wrong password for this network (set wifi_password)")]
+            assert len(tf.readings(lines_of(r3))) == 10
+        finally:
+            s.close()
+    finally:
+        b.stop()
+    outputs = [r.stdout + r.stderr, r2.stdout + r2.stderr, r3.stdout + r3.stderr,
+               "".join(t + p for t, p, _ in msgs).encode(), Path(b.folder, "mosquitto.log").read_bytes()]
+    for secret in (MQTT_PW, WIFI_PW):
+        for o in outputs:
+            assert secret.encode() not in o
+
+
+def test_status_line_and_commands_never_show_a_network_secret(tmp_path):
+    b = Broker(tmp_path)
+    try:
+        stdin = ('{"set": {"wifi_password": "%s", "mqtt_password": "%s"}}\n{"cmd": "status"}\n{"cmd": "config"}\n'
+                 '{"set": {"wifi_password": "short"}}\n' % (WIFI_PW, MQTT_PW)).encode()
+        r = replay(SAMPLE, b.url, "--flash", tmp_path / "f", "--passes", "5", "--gap-ms", "200", stdin=stdin,
+                   settings={"wifi_ssid": "home-ap", "wifi_password": WIFI_PW})
+    finally:
+        b.stop()
+    out = r.stdout.decode()
+    assert WIFI_PW not in out and MQTT_PW not in out and "short" not in out
+    assert '{"ok": "set", "changed": ["mqtt_password", "wifi_password"]}' not in out  # wifi_password unchanged
+    assert '{"ok": "set", "changed": ["mqtt_password"]}' in out
+    assert '{"error": "wifi_password: expected a text of 8 to 63 characters or null, found 5 characters"}' in out
+    stored = json.loads((tmp_path / "f" / "hanreader.json").read_text())
+    assert stored["wifi_password"] == WIFI_PW and stored["mqtt_password"] == MQTT_PW  # stored
+
+
+# -- docs/firmware.md: the commands a user types ------------------------------------------
+
+
+def documented_commands():
+    text = (REPO / "docs" / "firmware.md").read_text()
+    block = text.split("<!-- pico-w-commands -->", 2)[1]
+    return [ln.strip() for ln in block.splitlines() if ln.strip().startswith("{")]
+
+
+def test_the_documented_pico_w_commands_put_the_dongle_on_wifi_and_into_home_assistant(tmp_path):
+    cmds = documented_commands()
+    assert len(cmds) == 2 and all(json.loads(c) for c in cmds)
+    b = Broker(tmp_path, password=MQTT_PW)
+    try:
+        s = Subscriber(b, username="han", password=MQTT_PW)
+        try:
+            # The placeholders of the page become the test's access point and broker.
+            text = "\n".join(cmds).replace("MyHomeWiFi", "home-ap").replace("my-wifi-password", WIFI_PW)
+            text = text.replace("192.168.1.10", "127.0.0.1").replace('"mqtt_port": 1883', '"mqtt_port": %d' % b.port)
+            text = text.replace("my-mqtt-user", "han").replace("my-mqtt-password", MQTT_PW)
+            tf.need("unix")
+            # A fresh Pico W: no Wi-Fi settings; the user types the commands.
+            r = subprocess.run([sys.executable, str(REPLAY), str(SAMPLE), "--wifi", "home-ap:" + WIFI_PW,
+                                "--flash", str(tmp_path / "flash"), "--passes", "20", "--gap-ms", "150", "--start-ms", "2500",
+                                "--board", "pico-w", "--set", json.dumps({"ntp": False}), "--timeout", "100"],
+                               input=(text + "\n").encode(), capture_output=True, timeout=130)
+            assert r.returncode == 0, r.stderr.decode()[-2000:]
+            msgs = s.settle(quiet=0.5)
+        finally:
+            s.close()
+    finally:
+        b.stop()
+    usb = lines_of(r)
+    answers = [json.loads(ln) for ln in usb if ln.startswith(('{"ok"', '{"error"'))]
+    assert len(answers) == len(cmds) and all("ok" in a for a in answers), answers
+    assert [e["state"] for e in events(usb, "mqtt")] == ["connected"]
+    assert any(t.startswith("homeassistant/sensor/hanreader_7359992890941742/") for t, _, _ in msgs)
+    assert any(t == "hanreader/meter/7359992890941742/state" for t, _, _ in msgs)
+    assert WIFI_PW not in r.stdout.decode() and MQTT_PW not in r.stdout.decode()
