@@ -17,7 +17,7 @@
 from . import axdr
 from ._compat import const
 from .cosem import DateTime
-from .errors import ApduError, FormatError, OversizeError, TruncatedError
+from .errors import ApduError, FormatError, TruncatedError
 
 DATA_NOTIFICATION = const(0x0F)
 GLO_CIPHERING = const(0xDB)
@@ -254,42 +254,3 @@ def parse_block_transfer(buf):
     return BlockTransfer(
         bool(ctl & 0x80), bool(ctl & 0x40), ctl & 0x3F, blk, ack, bytes(buf[p : p + ln])
     )
-
-
-class GbtAssembler:
-    """General-block-transfer (E0) reassembly: ``add(BlockTransfer)`` returns
-    the complete APDU after the last block, else None.
-
-    Blocks are numbered from 1; block 1 starts a new message; a gap drops
-    the partial one and raises FormatError.
-    """
-
-    def __init__(self, max_msdu=8192):
-        self.max_msdu = max_msdu
-        self._buf = None
-        self._next = 1
-
-    def reset(self):
-        self._buf = None
-        self._next = 1
-
-    def add(self, bt):
-        if bt.block_number == 1:
-            self._buf = bytearray()
-            self._next = 1
-        if self._buf is None or bt.block_number != self._next:
-            expected = self._next if self._buf is not None else 1
-            self.reset()
-            raise FormatError(
-                "general-block-transfer: expected block %d, found %d" % (expected, bt.block_number), 0
-            )
-        self._buf += bt.data
-        self._next += 1
-        if len(self._buf) > self.max_msdu:
-            self.reset()
-            raise OversizeError("general-block-transfer message exceeds %d bytes" % self.max_msdu, 0)
-        if bt.last:
-            out = bytes(self._buf)
-            self.reset()
-            return out
-        return None

@@ -32,10 +32,10 @@ or bare APDUs (``DB 08``, Luxembourg Smarty; a pasted ``0F …`` or
 ``E6 E7 00 …`` dump); general block transfer (``E0``) blocks are
 reassembled whatever carries them. The framers are in ``hdlc``, ``mbus``,
 ``p1`` and ``apduframer``; where each protocol's messages start is
-``framing.find_signature``.
+``sniff.find_signature`` (the detection, loaded while detecting).
 """
 
-from .apdu import BlockTransfer, Ciphered, DataNotification, GbtAssembler, looks_like_apdu, parse_apdu
+from .apdu import BlockTransfer, Ciphered, DataNotification, looks_like_apdu, parse_apdu
 from .dialects import decode_notification
 from .errors import (
     ApduError,
@@ -46,7 +46,6 @@ from .errors import (
     ReplayError,
     TruncatedError,
 )
-from .framing import find_signature
 from .hdlc import Frame, HdlcFramer, parse_frame
 
 try:  # CPython: names for the type hints (MicroPython ignores annotations and has no typing)
@@ -55,6 +54,26 @@ try:  # CPython: names for the type hints (MicroPython ignores annotations and h
     from .reading import Reading  # noqa: F401
 except ImportError:
     pass
+
+
+def _sniff():
+    from . import sniff  # while detecting only (see _forget_sniff)
+
+    return sniff
+
+
+def _forget_sniff():
+    """Drop the detection code once a stream is locked: on a device its
+    bytecode lives in the heap (a relock imports it again)."""
+    import sys
+
+    sys.modules.pop(__name__[: -len("decoder")] + "sniff", None)
+    try:
+        import protocols
+
+        del protocols.sniff
+    except (ImportError, AttributeError, KeyError):  # (MicroPython: KeyError)
+        pass
 
 
 def _p1():
@@ -151,16 +170,6 @@ P1 = "p1"
 RAW = "apdu"  # bare APDUs, no framing (Luxembourg Smarty, pasted dumps)
 AUTO = "auto"
 
-def _valid_sc(m):
-    """True if bare APDU ``m`` is a ciphered APDU with a security control
-    byte of a real suite (encryption and/or authentication, no compression)."""
-    try:
-        a = parse_apdu(m)
-    except HanError:
-        return False
-    return isinstance(a, Ciphered) and bool(a.security_control & 0x30) and not a.security_control & 0x40
-
-
 class _Run:
     """One framer while the protocol is detected: where it began in the
     stream (``origin``) and the messages it found, held until a decision."""
@@ -251,7 +260,7 @@ class Reader:
         else:
             run = _Run(HDLC, None, 0)
             run.fr = self._make(HDLC, run)
-            self._detect(run, 0)
+            _sniff().detect(self, run, 0)
         # The current (or, while detecting, HDLC's) framer is .framer.
 
     @property
@@ -286,137 +295,6 @@ class Reader:
         fr.on_reject = self._rejector(run, fr)
         return fr
 
-    def _detect(self, primary, at):
-        """(Re)start detection at stream position ``at``; ``primary`` (the
-        framer locked so far, or a new HDLC one) keeps running and is the
-        one whose counters show meanwhile. The HDLC framer (the Nordic case)
-        runs from the start; the others are created, and their modules
-        imported, only once their signature shows up in the stream (see
-        _sniff): a dongle on a Norwegian meter never pays the heap for
-        M-Bus, P1 or GCM code."""
-        self.protocol = None
-        self._pending = {}
-        self._primary = primary
-        self._snap = self._base_of(primary, at)
-        primary.fr.track()
-        primary.held = []
-        runs = [primary]
-        if primary.proto != HDLC:
-            h = _Run(HDLC, None, at)
-            h.fr = self._make(HDLC, h)
-            h.fr.track()
-            runs.append(h)
-        self._runs = runs
-        self.framer = primary.fr
-        self._detect_at = at
-        self._quiet = 0
-        self._tail = b""
-
-    def _base_of(self, run, at):
-        """What ``run``'s counters stand for if another framer wins the
-        detection starting at ``at``: its counters now, and the bytes it
-        holds undecided (nobody else will count them)."""
-        if at == 0:
-            return None
-        c = dict(run.fr.counters())
-        c["discarded"] = c.get("discarded", 0) + run.fr._n
-        return c
-
-    def _sniff(self, data, start):
-        """Start the framer of every protocol whose signature is in ``data``
-        (or spans the previous chunk's end): ``68 L L 68``, ``/XXX5``,
-        ``DB 08``; a stream that begins like a bare APDU (``0F``, ``DB 08``,
-        ``E6 E7 00``) starts the bare-APDU framer at once."""
-        tail = self._tail
-        # bytes: a memoryview has no find() on MicroPython (only while detecting)
-        buf = tail + bytes(data) if tail or type(data) is not bytes else data
-        for proto in (MBUS, P1, RAW):
-            started = False
-            for run in self._runs:
-                if run.proto == proto:
-                    started = True
-            if started:
-                continue
-            anchored = proto == RAW and start == 0 and len(buf) and buf[0] in (0x0F, 0xDB, 0xDC, 0xE6)
-            i = 0 if anchored else find_signature(buf, proto)
-            if i >= 0:
-                run = _Run(proto, None, start - len(tail) + i if i < len(tail) else start)
-                run.fr = self._make(proto, run, anchored)
-                run.fr.track()
-                self._runs.append(run)
-                if i < len(tail):
-                    self._take(run, run.fr.feed(tail[i:]))  # the signature began in the last chunk
-        self._tail = bytes(buf[-5:]) if len(buf) >= 5 else bytes(buf)
-
-    def _take(self, run, msgs):
-        """Hold ``msgs`` of ``run`` with their stream positions."""
-        if not msgs:
-            return
-        spans = run.fr.take_spans() or []
-        o = run.origin
-        held = run.held
-        for k in range(len(msgs)):
-            if k < len(spans):
-                a, b = spans[k]
-                a += o
-                b += o
-            else:  # (a framer that does not report spans: its end so far)
-                a = b = o + run.fr._fed
-            held.append([a, b, msgs[k], None])
-
-    def _decide(self, final):
-        """The run that wins the detection, or None (not yet)."""
-        best = None
-        for run in self._runs:
-            if run.proto != RAW and run.held:
-                if best is None or run.held[0][1] < best.held[0][1]:
-                    best = run
-        raw = None
-        for run in self._runs:
-            if run.proto == RAW:
-                raw = run
-        if raw is None:
-            return best
-        held = raw.held
-        while held:
-            a, e, m, res = held[0]
-            if best is not None and best.held[0][1] <= e:
-                return best  # a checked message ends first
-            nxt = held[1] if len(held) > 1 else None
-            upto = e if nxt is None else nxt[1]
-            for run in self._runs:
-                if run.proto != RAW:
-                    for h in run.held:
-                        if h[0] < upto:
-                            return run  # a checked message claims these bytes
-                    if not final and run.origin + run.fr.held() < upto:
-                        return None  # it has not judged them yet
-            if not self._good(held[0]):
-                held.pop(0)
-                continue
-            if nxt is None:
-                # One bare APDU: it wins alone only at the end of the input.
-                return raw if final and best is None else best
-            if nxt[0] == e and self._good(nxt):
-                return raw  # two back to back: a stream of bare APDUs
-            held.pop(0)
-        return best
-
-    def _good(self, h):
-        """Bare APDU ``h`` decodes, or is a real ciphered APDU that does not
-        (no key, wrong key: reported once the stream locks)."""
-        res = h[3]
-        if res is None:
-            try:
-                res = h[3] = (True, decode_apdu(h[2], self.decrypt))
-            except HanError as err:
-                try:
-                    err.__traceback__ = None  # (CPython: no cycle through this frame)
-                except (AttributeError, TypeError):
-                    pass
-                res = h[3] = (False, err)
-        return res[0] or res[1].kind in ("encrypted", "key", "auth", "unauthenticated", "replay") and _valid_sc(h[2])
-
     def _lock(self, run):
         prim = getattr(self, "_primary", None)
         if prim is not None and run is not prim:
@@ -433,7 +311,8 @@ class Reader:
         self.protocol = run.proto
         self._runs = [run]
         self.framer = run.fr
-        run.fr.track(False)
+        run.fr._spans = None
+        _forget_sniff()
         self._quiet = 0
         pending = self._pending.get(run.proto) if self._pending else None
         self._pending = None
@@ -468,10 +347,7 @@ class Reader:
         start = self.bytes_in
         self.bytes_in += len(data)
         if self.protocol is None:
-            self._sniff(data, start)
-            for run in self._runs:
-                self._take(run, run.fr.feed(data))
-            self._settle(False, out)
+            _sniff().feed(self, data, start, out)
             return out
         msgs = self.framer.feed(data)
         if msgs:
@@ -480,19 +356,8 @@ class Reader:
         else:
             self._quiet += len(data)
             if not self._fixed and self._quiet > self.relock:
-                self._detect(self._runs[0], self.bytes_in)
+                _sniff().detect(self, self._runs[0], self.bytes_in)
         return out
-
-    def _settle(self, final, out):
-        win = self._decide(final)
-        if win is None:
-            return False
-        held = win.held
-        win.held = []
-        self._lock(win)
-        for a, b, m, res in held:
-            self._handle(win.proto, (m,), out, res)
-        return True
 
     def _handle(self, proto, msgs, out, res=None):
         for m in msgs:
@@ -525,6 +390,8 @@ class Reader:
         if len(apdu) and apdu[0] == 0xE0:
             bt = parse_apdu(apdu)
             if self._gbt is None:
+                from .gbt import GbtAssembler
+
                 self._gbt = GbtAssembler()
             whole = self._gbt.add(bt)
             if whole is None:
@@ -555,22 +422,7 @@ class Reader:
         (see the class doc); a frame left incomplete is reported."""
         out = []
         if self.protocol is None:
-            for run in self._runs:
-                self._take(run, run.fr.flush())
-            if not self._settle(True, out):
-                pending = self._pending
-                # Nothing locked: report the first protocol's rejects (HDLC's
-                # first), so a stream of broken frames does not pass in silence.
-                self._pending = {}
-                if pending:
-                    for proto in (HDLC, MBUS, P1, RAW):
-                        if pending.get(proto):
-                            if self.on_reject is not None:
-                                for e in pending[proto]:
-                                    self.on_reject(e)
-                            break
-                for run in self._runs:
-                    run.held = []
+            _sniff().flush(self, out)
         else:
             msgs = self.framer.flush()
             if msgs:

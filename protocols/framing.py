@@ -18,8 +18,8 @@ no byte will follow (a message cut short is reported ``truncated`` and the
 scan goes on from the byte after its start, so messages inside a length
 that claimed too much are still found), and returns the messages found.
 
-Positions: ``_fed`` counts the bytes fed; a framer that is asked to
-(``track()``, the ``Reader`` while it detects the protocol) records the
+Positions: ``_fed`` counts the bytes fed; while ``_spans`` is a list (the
+``Reader`` detecting the protocol, protocols/sniff.py) a framer records the
 (start, end) of each message it returns, in its own byte count, so the
 detector can compare framers by where their messages lie in the stream,
 whatever the chunking.
@@ -129,31 +129,12 @@ class Framer:
         """Position (in bytes fed) of buffer index ``i``."""
         return self._fed - self._n + i
 
-    def track(self, on=True):
-        """Record the (start, end) of every message returned (``take_spans``)."""
-        self._spans = [] if on else None
-
-    def take_spans(self):
-        s = self._spans
-        if s is not None:
-            self._spans = []
-        return s
-
     def _span(self, a, b):
         """The message just returned lay at buffer indexes [a, b)."""
         s = self._spans
         if s is not None:
             sa = self._seg_at
             s.append((sa if sa >= 0 else self.pos(a), self.pos(b)))
-
-    def held(self):
-        """Position of the first byte not yet decided (a partial message
-        included); ``_fed`` when nothing is held."""
-        p = self._fed - self._n
-        sa = self._seg_at
-        if 0 <= sa < p:
-            return sa
-        return p
 
     def _afford(self, end, cost):
         """True if a check of ``cost`` bytes for a candidate ending at buffer
@@ -169,7 +150,7 @@ class Framer:
         self._credit -= cost
 
 
-# -- signatures: where each protocol's messages start (the one place) -------
+# -- signatures: where M-Bus and P1 messages start (the framers and protocols/sniff.py)
 
 
 def is_p1_header(buf, p, n):
@@ -193,28 +174,3 @@ def is_p1_header(buf, p, n):
 def is_mbus_start(buf, p, n):
     """True if buf[p:n] holds an M-Bus long-frame start ``68 L L 68``."""
     return p + 4 <= n and buf[p] == 0x68 and buf[p + 3] == 0x68 and buf[p + 1] == buf[p + 2]
-
-
-def is_ciphered_start(buf, p, n):
-    """True if buf[p:n] holds ``DB 08`` or ``DC 08`` (a ciphered APDU)."""
-    return p + 2 <= n and (buf[p] == 0xDB or buf[p] == 0xDC) and buf[p + 1] == 8
-
-
-def find_signature(buf, kind, p=0):
-    """Index of the first complete signature of ``kind`` (``"mbus"``,
-    ``"p1"``, ``"apdu"``) at or after ``p`` in ``buf``, or -1."""
-    n = len(buf)
-    if kind == "apdu":
-        i = buf.find(b"\x08", p + 1)
-        while i > 0:
-            if is_ciphered_start(buf, i - 1, n):
-                return i - 1
-            i = buf.find(b"\x08", i + 1)
-        return -1
-    marker, test, size = (b"\x68", is_mbus_start, 4) if kind == "mbus" else (b"/", is_p1_header, 5)
-    i = buf.find(marker, p)
-    while 0 <= i <= n - size:
-        if test(buf, i, n):
-            return i
-        i = buf.find(marker, i + 1)
-    return -1

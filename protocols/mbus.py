@@ -14,7 +14,7 @@
 
 ``MbusFramer`` does the same on a byte stream, with HdlcFramer-style
 counters. (General-block-transfer reassembly, whatever the transport, is
-``protocols.apdu.GbtAssembler``.)
+``protocols.gbt.GbtAssembler``.)
 """
 
 from .framing import Framer, is_mbus_start

@@ -76,7 +76,7 @@ def _apdu(data):
     r.feed(data)
     apdus = [f.apdu for f in frames]
     if apdus[0][0] == 0xE0:
-        from protocols.apdu import GbtAssembler
+        from protocols.gbt import GbtAssembler
 
         g = GbtAssembler()
         for a in apdus:

@@ -38,7 +38,7 @@ def apdu_of(data):
     r.feed(data)
     if data[0] == 0x7E:
         if msgs[0].apdu[0] == 0xE0:
-            from protocols.apdu import GbtAssembler
+            from protocols.gbt import GbtAssembler
 
             g = GbtAssembler()
             whole = None
