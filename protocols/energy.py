@@ -495,9 +495,10 @@ class Energy:
         An hour with power samples is estimated at its integrated energy,
         extrapolated to the whole hour at its average power (a dongle that
         restarted mid-hour saw part of it); hours without any sample share
-        evenly what those estimates leave of ``d`` (nothing, when the meter
-        itself was off); then everything is scaled to ``d`` exactly, in whole
-        Wh by cumulative rounding. Returns (d, weight sum, mode, blind hours,
+        evenly what those estimates leave of ``d`` when that is more than 5 %
+        of an average seen hour each (less is the integration's error: a
+        meter that was off used nothing); then everything is scaled to ``d``
+        exactly, in whole Wh by cumulative rounding. Returns (d, weight sum, mode, blind hours,
         rest)."""
         covered_j = 0
         seen = 0
@@ -508,7 +509,11 @@ class Energy:
                 seen += 1
         blind = n - seen
         rest = d * 3600 - covered_j
-        if blind and rest > 0:
+        # What the estimates leave goes to the unseen hours when it is more
+        # than 5 % of an average seen hour each; less is the integration's
+        # own error (a meter that was off used nothing): the seen hours are
+        # scaled instead.
+        if blind and rest > 0 and rest * seen * 20 > covered_j * blind:
             mode, wsum = 0, covered_j * blind + rest * blind  # weights times ``blind``: the even share stays whole
         elif covered_j > 0:
             mode, wsum = 1, covered_j
