@@ -310,7 +310,8 @@ class MqttBridge:
         if self.energy is not None:
             import itertools
 
-            msgs = itertools.chain(msgs, self.energy.reading(reading, time.time()))
+            # the receive time: the reading's received_at (live: now; a recording: its time)
+            msgs = itertools.chain(msgs, self.energy.reading(reading, None))
         for msg in msgs:
             if self.connected:
                 self._send(msg, 1 if msg[2] else 0)
