@@ -129,13 +129,19 @@ class MqttBridge:
     ``topic_prefix``, ``discovery_prefix``, ``discovery``, ``meter_name``,
     ``expire_after``: see ``protocols.mqtt.Messages``.
     ``on_event(kind, message)``: ``connected``, ``lost`` (once per outage),
-    ``reconnected``.
+    ``reconnected``, ``error`` (once: something could not be published).
+    ``extras``: more publishers beside the readings' own messages (e.g. the
+    energy accounting's sensors): factories called once with this bridge's
+    ``protocols.mqtt.Messages``, each returning an object with generators
+    ``reading(reading)`` (after each reading's messages) and ``announce()``
+    (on every connection and on Home Assistant's ``online``), both of
+    ``(topic, payload, retain)``.
     """
 
     def __init__(self, broker="mqtt://localhost", *, username=None, password=None, ca_file=None, cert_file=None,
                  key_file=None, client_id=None, bridge_id=None, topic_prefix="hanreader",
                  discovery_prefix="homeassistant", discovery=True, meter_name=None, expire_after=60,
-                 keepalive=30, connect_timeout=10.0, on_event=None, energy=None):
+                 keepalive=30, connect_timeout=10.0, on_event=None, extras=(), energy=None):
         import paho.mqtt.client as paho  # here: importing hostlib does not need paho
 
         self.host, self.port, self.tls, url_user = parse_broker_url(broker)
@@ -154,13 +160,16 @@ class MqttBridge:
                                  sw_version=__version__, bridge_model="host bridge")
         except ValueError as e:
             raise MqttError("url", str(e)) from None
+        self.extras = [make(self.msgs) for make in extras]
         # ``energy``: a protocols.energy.Energy: the running hour, the month's
-        # capacity average, step and margin as sensors too (docs/energy.md).
+        # capacity average, step and margin as sensors too (docs/energy.md),
+        # published as an extra.
         self.energy = None
         if energy is not None:
             from protocols.energy import EnergySensors
 
             self.energy = EnergySensors(self.msgs, energy)
+            self.extras.append(_Timed(self.energy))
         self.client_id = client_id or ("hanreader-" + self.msgs.bridge)
         self._paho = paho
         c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=self.client_id, clean_session=True,
@@ -184,6 +193,7 @@ class MqttBridge:
         self.client = c
         self._events = queue.Queue(QUEUE_SIZE)
         self._first = threading.Event()
+        self._ready = threading.Event()
         self._first_rc = None
         self.connected = False
         self._ever = False
@@ -191,6 +201,7 @@ class MqttBridge:
         self.pending = {}  # (state topic, registers) -> payload, insertion order = age
         self.published = 0
         self.dropped_states = 0
+        self.errors = 0  # events the publisher could not handle (reported once)
         self._last_info = None
         self._worker = None
         self._closing = False
@@ -235,6 +246,8 @@ class MqttBridge:
                 raise MqttError("auth", "the broker at %s refused the login: %s" % (self.where, text.lower()),
                                 "check --username and the password (%s or --password-file)" % PASSWORD_ENV)
             raise MqttError("refused", "the broker at %s refused the connection: %s" % (self.where, text.lower()))
+        # Return once the publisher has sent online and the configs.
+        self._ready.wait(self.connect_timeout)
         return self
 
     def _stop_loop(self):
@@ -297,8 +310,18 @@ class MqttBridge:
                     self._lost(ev[1])
                 elif kind == "message":
                     if self.connected:
+                        n = 0
                         for msg in self.msgs.message(ev[1], ev[2]):
+                            n += 1
                             self._send(msg, 1)
+                        if n:  # Home Assistant is back: the extras' configs too
+                            for x in self.extras:
+                                for msg in x.announce():
+                                    self._send(msg, 1)
+            except Exception as e:  # noqa: BLE001 - one bad event must not stop the publishing
+                self.errors += 1
+                if self.errors == 1:
+                    self.on_event("error", "could not publish (%s: %s); going on" % (type(e).__name__, e))
             finally:
                 if kind == "reading":
                     with self._idle:
@@ -306,19 +329,14 @@ class MqttBridge:
                         self._idle.notify_all()
 
     def _reading(self, reading):
-        msgs = self.msgs.reading(reading)
-        if self.energy is not None:
-            import itertools
-
-            # the receive time: the reading's received_at (live: now; a recording: its time)
-            msgs = itertools.chain(msgs, self.energy.reading(reading, None))
-        for msg in msgs:
+        for msg in self._reading_messages(reading):
             if self.connected:
                 self._send(msg, 1 if msg[2] else 0)
             elif not msg[2]:
                 # Offline: the configs are sent again on reconnection; of the
                 # states only the latest per meter and list is kept.
-                key = (msg[0], len(reading.registers))
+                # (The extras' states: the latest per topic.)
+                key = (msg[0], len(reading.registers) if msg[0].endswith("/state") else 0)
                 if key in self.pending:
                     del self.pending[key]
                     self.dropped_states += 1
@@ -327,15 +345,26 @@ class MqttBridge:
                     self.dropped_states += 1
                 self.pending[key] = msg
 
+    def _reading_messages(self, reading):
+        for msg in self.msgs.reading(reading):
+            yield msg
+        for x in self.extras:
+            for msg in x.reading(reading):
+                yield msg
+
     def _connected(self):
         self.connected = True
         self.client.subscribe(self.msgs.status_topic, qos=1)
         for msg in self.msgs.connected():
             self._send(msg, 1)
+        for x in self.extras:
+            for msg in x.announce():
+                self._send(msg, 1)
         pending = list(self.pending.values())
         self.pending.clear()
         for msg in pending:
             self._send(msg, 0)
+        self._ready.set()
         if not self._ever:
             self._ever = True
             self.on_event("connected", "connected to the broker at %s" % self.where)
@@ -399,6 +428,25 @@ class MqttBridge:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+class _Timed:
+    """An extra whose ``reading`` also takes the receive time (EnergySensors)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def reading(self, reading):
+        # The reading's own receive time when it has one (a recording's
+        # timestamps, a live source), else now.
+        now = None if getattr(reading, "received_at", None) is not None else time.time()
+        return self.inner.reading(reading, now)
+
+    def announce(self):
+        # EnergySensors' configs are remembered by Messages.add_sensor and
+        # come again with the meter's: nothing more to say here.
+        a = getattr(self.inner, "announce", None)
+        return a() if a is not None else iter(())
 
 
 class AsyncMqttBridge:

@@ -6,6 +6,7 @@ killed, Home Assistant's ``online``, and the errors a user meets."""
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -234,7 +235,7 @@ def test_password_broker(tmp_path):
             pwfile = tmp_path / "pw"
             pwfile.write_text(secret + "\n")
             r2 = run_cli("mqtt", path, "--broker", b.url, "--username", "han", "--fast", "--bridge-id", "pw2",
-                         "--password-file", str(pwfile))
+                         "--password-file", str(pwfile), "--client-id", "my-bridge-42")
             assert r2.returncode == 0, r2.stderr
             msgs = s.wait_for(lambda m: ("hanreader/bridge/pw2/availability", "offline", False) in m)
             states = [p for t, p, rt in msgs if t == "hanreader/meter/5706567331323526/state"]
@@ -256,7 +257,10 @@ def test_password_broker(tmp_path):
             assert secret not in r5.stdout + r5.stderr
             assert "never taken on the command line" in r5.stderr
         with open(os.path.join(b.folder, "mosquitto.log"), "rb") as f:
-            assert secret.encode() not in f.read()
+            log = f.read()
+        assert secret.encode() not in log
+        # The client ids: the default (hanreader-<bridge id>) and --client-id.
+        assert b" as hanreader-pw (" in log and b" as my-bridge-42 (" in log
     finally:
         b.stop()
 
@@ -420,10 +424,16 @@ def test_library_sync_and_asyncio(broker, sub):
     events = []
     with MqttBridge(broker.url, bridge_id="lib", topic_prefix="lib",
                     on_event=lambda k, m: events.append(k)) as bridge:
-        for rd in readings:
+        for rd in readings[:2]:
+            bridge.publish(rd)
+        # Something that is not a reading: said once, and the publishing goes on.
+        bridge.publish(object())
+        bridge.publish(object())
+        for rd in readings[2:]:
             bridge.publish(rd)
         assert bridge.flush(10)
-    assert events == ["connected"]
+        assert bridge.errors == 2
+    assert events == ["connected", "error"]
     msgs = sub.wait_for(lambda m: ("lib/bridge/lib/availability", "offline", False) in m)
     got = [pl for t, pl, r in msgs if t.startswith("lib/meter/")]
     assert got == [rd.to_json() for rd in readings]
@@ -438,6 +448,33 @@ def test_library_sync_and_asyncio(broker, sub):
     asyncio.run(main())
     msgs = sub.wait_for(lambda m: ("alib/bridge/alib/availability", "offline", False) in m)
     assert [pl for t, pl, r in msgs if t.startswith("alib/meter/")] == [rd.to_json() for rd in readings]
+    # Extras (e.g. the energy sensors): their configs at connection, their
+    # messages after each reading's own.
+    class Counter:
+        def __init__(self, msgs):
+            self.msgs = msgs
+            self.n = 0
+
+        def reading(self, rd):
+            key = self.msgs.meter_key(rd)
+            self.n += 1
+            yield (self.msgs.topic(key, "count"), str(self.n), False)
+
+        def announce(self):
+            yield ("xha/sensor/x/count/config", '{"name": "count"}', True)
+
+    with MqttBridge(broker.url, bridge_id="ext", topic_prefix="ext", discovery_prefix="xha",
+                    extras=[Counter]) as bridge:
+        for rd in readings:
+            bridge.publish(rd)
+        assert bridge.flush(10)
+        sub.publish("xha/status", "online")  # Home Assistant is back: the extras' configs too
+        sub.wait_for(lambda m: [t for t, pl, r in m].count("xha/sensor/x/count/config") == 2)
+    msgs = sub.wait_for(lambda m: ("ext/bridge/ext/availability", "offline", False) in m)
+    mine = [(t, pl) for t, pl, r in msgs if t.startswith("ext/meter/") or t == "xha/sensor/x/count/config"]
+    assert mine[0] == ("xha/sensor/x/count/config", '{"name": "count"}')
+    assert [pl for t, pl in mine if t.endswith("/count")] == ["1", "2", "3", "4"]
+    assert [t for t, pl in mine[1:3]] == ["ext/meter/5706567331323526/state", "ext/meter/5706567331323526/count"]
     with pytest.raises(MqttError) as e:
         MqttBridge("mqtt://127.0.0.1:%d" % free_port()).connect()
     assert e.value.kind == "refused"
@@ -467,7 +504,12 @@ def test_dongle_usb_lines_are_published_as_they_are(tmp_path, broker, sub):
         code, out, errs = stop_bridge(p)
         src.close()
     states = [pl for t, pl, r in msgs if t.startswith("usb/meter/")]
-    assert states == lines
+    # A live source: the bridge adds when it received each line (the reading
+    # schema's optional received_at, right after "time"); the rest is the
+    # dongle's line byte for byte.
+    stamp = re.compile(r', "received_at": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00"')
+    assert all(len(stamp.findall(pl)) == 1 for pl in states), states[0]
+    assert [stamp.sub("", pl) for pl in states] == lines
     assert code == 0, errs
 
 
@@ -487,3 +529,35 @@ def test_encrypted_meter_with_keys(tmp_path, broker, sub):
     assert [pl for t, pl, rt in msgs if t == "enc/meter/ciphered/state"] == want
     for secret in (k["key"], k["auth_key"], k["key"].lower()):
         assert secret not in r.stdout + r.stderr
+
+
+def test_serial_port(broker, sub):
+    # A serial port (a pty carrying a Kamstrup's frames): -n ends after two readings.
+    from hostlib.simulator import PtySink
+
+    pty = PtySink()
+    p = subprocess.Popen(cli("mqtt", pty.path, "--broker", broker.url, "--bridge-id", "ser", "--topic-prefix", "ser",
+                             "--discovery-prefix", "serha", "--parity", "N", "-n", "2"),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env())
+    try:
+        seen = []
+        while True:  # the bridge says when the port is open
+            line = p.stderr.readline()
+            seen.append(line)
+            assert line, seen
+            if line.strip().endswith(pty.path + ": connected"):
+                break
+        for rel in mqtt_streams.STREAMS["kamstrup"][:2]:
+            pty(mqtt_streams.mptest.read_hex(rel))
+            time.sleep(0.1)
+        code = p.wait(20)
+        errs = "".join(seen) + p.stderr.read()
+    finally:
+        if p.poll() is None:
+            stop_bridge(p)
+        pty.close()
+    assert code == 0, errs
+    msgs = sub.wait_for(lambda m: ("ser/bridge/ser/availability", "offline", False) in m)
+    states = [json.loads(pl) for t, pl, r in msgs if t.startswith("ser/meter/")]
+    assert [len(s["registers"]) for s in states] == [13, 18]
+    assert "2 readings published" in errs
