@@ -35,19 +35,37 @@ import math
 import os
 import random
 import socket
+import struct as _struct
 import threading
 import time
 
+from protocols import axdr, obis
+from protocols.declarations import tag_of
+from protocols.meters import catalog as meters
+from protocols.cosem import DateTime
 from protocols.hdlc import build_frame
 
-KINDS = ("aidon", "kaifa", "kamstrup")
+
+KINDS = tuple(meters.simulated())  # every declared meter with a ``SIMULATE`` profile
 
 # -- A-XDR values and the one build step --------------------------------------
-# A value is a (type, content) pair; ``encode_frame`` is the only function
-# that turns them into bytes (with the construct declarations);
-# ``encode_frame_lean`` does the same by hand, for the tests to compare.
+# A value is a (type, content) pair, the type an A-XDR name (``declarations.tag_of``);
+# ``encode_frame`` is the only function that turns them into bytes (with the
+# construct declarations); ``encode_frame_lean`` does the same by hand, for
+# the tests to compare.
 
-NULL = ("null", None)
+NULL = ("null-data", None)
+
+
+def typed(name, x):
+    """A typed value; texts become bytes, numbers ints."""
+    if name in ("visible-string", "utf8-string") and type(x) is str:
+        x = x.encode("ascii")
+    elif name == "octet-string":
+        x = bytes(x.encode("ascii") if type(x) is str else x)
+    elif name not in ("array", "structure", "null-data"):
+        x = int(x)
+    return (name, x)
 
 
 def arr(items):
@@ -62,73 +80,37 @@ def octets(b):
     return ("octet-string", bytes(b))
 
 
-def vstr(s):
-    return ("visible-string", s.encode("ascii"))
-
-
-def u32(n):
-    return ("double-long-unsigned", int(n))
-
-
-def u64(n):
-    return ("long64-unsigned", int(n))
-
-
-def i16(n):
-    return ("long", int(n))
-
-
-def u16(n):
-    return ("long-unsigned", int(n))
-
-
-def i8(n):
-    return ("integer", int(n))
-
-
-def enum(n):
-    return ("enum", int(n))
-
-
-_FIXED = {
-    "integer": (0x0F, 1, True),
-    "long": (0x10, 2, True),
-    "long-unsigned": (0x12, 2, False),
-    "double-long": (0x05, 4, True),
-    "double-long-unsigned": (0x06, 4, False),
-    "long64-unsigned": (0x15, 8, False),
-    "enum": (0x16, 1, False),
-    "unsigned": (0x11, 1, False),
-}
-
-
-def _length(n):
-    if n < 0x80:
-        return bytes((n,))
-    if n < 0x100:
-        return bytes((0x81, n))
-    return bytes((0x82, n >> 8, n & 0xFF))
-
-
 def encode_axdr(v, out):
     """Append the A-XDR encoding of a typed value to bytearray ``out``."""
     t, x = v
-    if t == "null":
-        out.append(0)
-    elif t in ("array", "structure"):
-        out.append(1 if t == "array" else 2)
-        out += _length(len(x))
+    tag = tag_of(t)
+    out.append(tag)
+    if tag == axdr.NULL:
+        pass
+    elif tag == axdr.ARRAY or tag == axdr.STRUCTURE:
+        out += axdr.encode_length(len(x))
         for e in x:
             encode_axdr(e, out)
-    elif t == "octet-string" or t == "visible-string":
-        out.append(0x09 if t == "octet-string" else 0x0A)
-        out += _length(len(x))
+    elif tag in (axdr.OCTET_STRING, axdr.VISIBLE_STRING, axdr.UTF8_STRING):
+        out += axdr.encode_length(len(x))
         out += x
     else:
-        tag, size, signed = _FIXED[t]
-        out.append(tag)
-        out += x.to_bytes(size, "big", signed=signed)
+        out += _struct.pack(axdr.FIXED[tag][0], x)
     return out
+
+
+def sim_profile(kind):
+    """The simulation profile of meter ``kind`` (its declaration's ``SIMULATE``)."""
+    decl = meters.declaration(kind)
+    p = dict(kv.split("=", 1) for kv in decl.SIMULATE.split())
+    return dict(
+        manufacturer=meters.entry(kind).manufacturer,
+        dest=bytes.fromhex(p["dest"]), src=bytes.fromhex(p["src"]), control=int(p["control"], 16),
+        invoke_id=bytes.fromhex(p["invoke"]), time=p["time"], id=p["id"],
+        types={1: p["type1"], 3: p["type3"]}, list_version=p["version"],
+        list1=float(p["list1"]), list2=None if p["list2"] == "-" else float(p["list2"]),
+        hourly=float(p["hourly"]),
+    )
 
 
 def encode_frame(kind, header_time, body):
@@ -137,20 +119,20 @@ def encode_frame(kind, header_time, body):
     Built with the construct declarations (``protocols/declarations.py``,
     run with the real ``construct``), as the design asks: the simulator's
     frames are the declarations' output, not a second hand-written encoder.
-    ``header_time``: the Data-Notification's date-time as 12 bytes, or None
-    (Aidon sends none). Kaifa writes it with the extra ``09`` tag (digest
-    3.1), the others as a plain octet-string.
+    ``header_time``: the Data-Notification's date-time as 12 bytes, or None.
+    The profile's ``time=tagged`` writes it with the extra ``09`` tag (Kaifa,
+    digest 3.1), ``octets`` as a plain octet-string.
     """
     import construct
 
     from protocols import declarations as d
 
     decl = d.build(construct)
-    m = METERS[kind]
+    m = sim_profile(kind)
     if header_time is None:
         form, dt = 0x00, None
     else:
-        form, dt = (0x09 if m["tagged_time"] else 0x0C), d.datetime_fields(header_time)
+        form, dt = (0x09 if m["time"] == "tagged" else 0x0C), d.datetime_fields(header_time)
     apdu = decl.data_notification.build(
         d.notification(_declared(body), int.from_bytes(m["invoke_id"], "big"), dt, form)
     )
@@ -164,24 +146,22 @@ def _declared(v):
     from protocols import declarations as d
 
     t, x = v
-    if t == "null":
-        return d.typed(0)
     if t in ("array", "structure"):
-        return d.typed(1 if t == "array" else 2, *[_declared(e) for e in x])
-    if t == "visible-string":
+        return d.typed(tag_of(t), *[_declared(e) for e in x])
+    if t in ("visible-string", "utf8-string"):
         x = x.decode("ascii")
     return d.from_typed((t, x))
 
 
 def encode_frame_lean(kind, header_time, body):
     """The same frame by hand (A-XDR bytes + ``hdlc.build_frame``): a cross-check."""
-    m = METERS[kind]
+    m = sim_profile(kind)
     apdu = bytearray(b"\x0f")
     apdu += m["invoke_id"]
     if header_time is None:
         apdu.append(0)
     else:
-        if m["tagged_time"]:
+        if m["time"] == "tagged":
             apdu.append(0x09)
         apdu.append(len(header_time))
         apdu += header_time
@@ -191,41 +171,9 @@ def encode_frame_lean(kind, header_time, body):
 
 
 def cosem_datetime(dt, deviation=None, status=0):
-    """12-byte COSEM date-time; ``deviation`` None -> 0x8000 (not specified)."""
-    dev = 0x8000 if deviation is None else deviation & 0xFFFF
-    return bytes((dt.year >> 8, dt.year & 0xFF, dt.month, dt.day, dt.isoweekday(), dt.hour,
-                  dt.minute, dt.second, 0xFF, dev >> 8, dev & 0xFF, status))
-
-
-# -- the meters ------------------------------------------------------------------
-
-METERS = {
-    "aidon": dict(
-        manufacturer="Aidon", dest=b"\x41", src=b"\x08\x83", control=0x13,
-        invoke_id=b"\x40\x00\x00\x00", tagged_time=False,
-        id="7359992890941742", types={1: "6515", 3: "6534"}, list_version="AIDON_V0001",
-        list1=2.5,
-    ),
-    "kaifa": dict(
-        manufacturer="Kaifa", dest=b"\x01", src=b"\x02\x01", control=0x10,
-        invoke_id=b"\x40\x00\x00\x00", tagged_time=True,
-        id="6970631409168767", types={1: "MA105H2E", 3: "MA304H4"}, list_version="KFM_001",
-        list1=2.0,
-    ),
-    "kamstrup": dict(
-        manufacturer="Kamstrup", dest=b"\x2b", src=b"\x21", control=0x13,
-        invoke_id=b"\x00\x00\x00\x00", tagged_time=False,
-        id="5706567277656672", types={1: "6861111BN242101040", 3: "6841131BN243101040"},
-        list_version="Kamstrup_V0001", list1=10.0,
-    ),
-}
-
-# DLMS unit enums (Blue Book).
-W, VAR, WH, VARH, A, V = 27, 29, 30, 32, 33, 35
-
-
-def _ob(a, b, c, d, e, f=255):
-    return bytes((a, b, c, d, e, f))
+    """12-byte COSEM date-time of a datetime; ``deviation`` None: not specified."""
+    return DateTime(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, None, deviation,
+                    status, dt.isoweekday()).to_bytes()
 
 
 def scaled(raw, scaler):
@@ -235,6 +183,25 @@ def scaled(raw, scaler):
     if scaler > 0:
         return raw * 10**scaler
     return raw / 10 ** (-scaler)
+
+
+# Register name -> (key into Simulator.values(), phase index).
+_SOURCES = {
+    "active_power_import": ("p_imp", None), "active_power_export": ("p_exp", None),
+    "reactive_power_import": ("q_imp", None), "reactive_power_export": ("q_exp", None),
+    "current_l1": ("i", 0), "current_l2": ("i", 1), "current_l3": ("i", 2),
+    "voltage_l1": ("u", 0), "voltage_l2": ("u", 1), "voltage_l3": ("u", 2),
+    "active_energy_import": ("e", 0), "active_energy_export": ("e", 1),
+    "reactive_energy_import": ("e", 2), "reactive_energy_export": ("e", 3),
+}
+
+
+def unit_enum(unit):
+    """The Blue Book unit enum of a unit text (``obis.unit_of``'s inverse)."""
+    for n in range(1, 58):
+        if obis.unit_of(n) == unit:
+            return n
+    raise ValueError("unit: expected a Blue Book unit, found %r" % (unit,))
 
 
 class SimFrame:
@@ -367,7 +334,13 @@ class Simulator:
             raise ValueError("phases must be 1 or 3, found %r" % (phases,))
         self.kind = kind
         self.phases = phases
-        self.cfg = METERS[kind]
+        self.cfg = sim_profile(kind)
+        entry = meters.entry(kind)
+        self.engine = entry.engine
+        self.lists = meters.lists(meters.declaration(kind))
+        self.scalers = entry.scalers
+        self.quirks = entry.quirks
+        self.hourly = max(x.number for x in self.lists)
         if start is None:
             start = datetime.datetime.now().replace(microsecond=0)
         if start.tzinfo is not None:
@@ -385,19 +358,12 @@ class Simulator:
     def schedule(self, when):
         """The list sent at ``when`` (a datetime on a 0.5 s tick), or None."""
         sec = when.second + when.microsecond / 1e6
-        top = when.minute == 0
-        k = self.kind
-        if k == "kamstrup":
-            if top and sec == 5:
-                return 2
-            if sec % 10 == 0:
-                return 1
-            return None
-        if sec % 10 == 0:
-            if top and sec == 10:
-                return 3
+        cfg = self.cfg
+        if when.minute == 0 and sec == cfg["hourly"]:
+            return self.hourly
+        if cfg["list2"] and sec % cfg["list2"] == 0:
             return 2
-        if (sec * 10) % int(self.cfg["list1"] * 10) == 0:
+        if (sec * 10) % int(cfg["list1"] * 10) == 0:
             return 1
         return None
 
@@ -437,15 +403,21 @@ class Simulator:
             i=p.i, u=p.u,
         )
 
+    def layout(self, lst):
+        """The declared ``meters.List`` sent as list number ``lst`` by this variant."""
+        for x in self.lists:
+            if x.number == lst and self.phases in x.phases:
+                return x
+        raise ValueError("%s declares no list %d for %d phases" % (self.kind, lst, self.phases))
+
     def make(self, lst, when, t):
-        builder = {"aidon": self._aidon, "kaifa": self._kaifa, "kamstrup": self._kamstrup}[self.kind]
-        body, header_time, items, time_ = builder(lst, when)
+        body, header_time, items, time_ = self.body(lst, when)
         frame = encode_frame(self.kind, header_time, body)
         expected = {}
         for name, value in items:
             expected[name] = value
         cfg = self.cfg
-        if lst == 1 and self.kind != "kamstrup":
+        if "meter_id" not in expected:
             meter = dict(manufacturer=cfg["manufacturer"], id=None, type=None, list_version=None)
         else:
             meter = dict(manufacturer=cfg["manufacturer"], id=cfg["id"], type=self.meter_type,
@@ -457,116 +429,58 @@ class Simulator:
         energies = self.frozen if self.frozen is not None else [int(e) for e in self.profile.energy]
         return h, energies
 
-    def _phase_items(self, v, cur_scale, volt_scale):
-        """(name, raw current, raw voltage) per measured phase."""
-        n = 3 if self.phases == 3 else 1
-        cur = [int(round(v["i"][k] * 10**cur_scale)) for k in range(n)]
-        vol = [int(round(v["u"][k] * 10**volt_scale)) for k in range(n)]
-        return cur, vol
-
-    def _aidon(self, lst, when):
+    def body(self, lst, when):
+        """List ``lst`` at ``when``, as the declaration lays it out: (typed body,
+        header date-time bytes or None, [(register name, expected value)],
+        the reading's expected time)."""
         v = self.values()
+        cfg = self.cfg
         items = []
         elems = []
-
-        def reg(code, value, scaler, unit, name):
-            elems.append(struct([octets(code), value, struct([i8(scaler), enum(unit)])]))
-            items.append((name, scaled(value[1], scaler)))
-
-        if lst == 1:
-            reg(_ob(1, 0, 1, 7, 0), u32(v["p_imp"]), 0, W, "active_power_import")
-            return arr(elems), None, items, None
-        cfg = self.cfg
-        for code, text, name in ((_ob(1, 1, 0, 2, 129), cfg["list_version"], "list_version"),
-                                 (_ob(0, 0, 96, 1, 0), cfg["id"], "meter_id"),
-                                 (_ob(0, 0, 96, 1, 7), self.meter_type, "meter_type")):
-            elems.append(struct([octets(code), vstr(text)]))
-            items.append((name, text))
-        reg(_ob(1, 0, 1, 7, 0), u32(v["p_imp"]), 0, W, "active_power_import")
-        reg(_ob(1, 0, 2, 7, 0), u32(v["p_exp"]), 0, W, "active_power_export")
-        reg(_ob(1, 0, 3, 7, 0), u32(v["q_imp"]), 0, VAR, "reactive_power_import")
-        reg(_ob(1, 0, 4, 7, 0), u32(v["q_exp"]), 0, VAR, "reactive_power_export")
-        cur, vol = self._phase_items(v, 1, 1)
-        for k, c in enumerate(cur):
-            reg(_ob(1, 0, (31, 51, 71)[k], 7, 0), i16(c), -1, A, "current_l%d" % (k + 1))
-        for k, u in enumerate(vol):
-            reg(_ob(1, 0, (32, 52, 72)[k], 7, 0), u16(u), -1, V, "voltage_l%d" % (k + 1))
         time_ = None
-        if lst == 3:
-            h, e = self._hour(when)
-            elems.append(struct([octets(_ob(0, 0, 1, 0, 0)), octets(cosem_datetime(h, 0))]))
-            iso = h.isoformat()
-            items.append(("clock", iso))
-            time_ = iso
-            for k, (c, unit, name) in enumerate(((1, WH, "active_energy_import"),
-                                                  (2, WH, "active_energy_export"),
-                                                  (3, VARH, "reactive_energy_import"),
-                                                  (4, VARH, "reactive_energy_export"))):
-                reg(_ob(1, 0, c, 8, 0), u32(e[k] // 10), 1, unit, name)
-        return arr(elems), None, items, time_
-
-    def _kaifa(self, lst, when):
-        v = self.values()
-        header = cosem_datetime(when)
-        time_ = when.isoformat()
-        if lst == 1:
-            return struct([u32(v["p_imp"])]), header, [("active_power_import", v["p_imp"])], time_
-        cfg = self.cfg
-        vals = [octets(cfg["list_version"].encode()), octets(cfg["id"].encode()),
-                octets(self.meter_type.encode())]
-        items = [("list_version", cfg["list_version"]), ("meter_id", cfg["id"]),
-                 ("meter_type", self.meter_type)]
-        for name, key in (("active_power_import", "p_imp"), ("active_power_export", "p_exp"),
-                          ("reactive_power_import", "q_imp"), ("reactive_power_export", "q_exp")):
-            vals.append(u32(v[key]))
-            items.append((name, v[key]))
-        cur, vol = self._phase_items(v, 3, 1)
-        for k, c in enumerate(cur):
-            vals.append(u32(c))
-            items.append(("current_l%d" % (k + 1), scaled(c, -3)))
-        for k, u in enumerate(vol):
-            vals.append(u32(u))
-            items.append(("voltage_l%d" % (k + 1), scaled(u, -1)))
-        if lst == 3:
-            h, e = self._hour(when)
-            vals.append(octets(cosem_datetime(h)))
-            items.append(("clock", h.isoformat()))
-            for k, name in enumerate(("active_energy_import", "active_energy_export",
-                                      "reactive_energy_import", "reactive_energy_export")):
-                vals.append(u32(e[k]))
-                items.append((name, e[k]))
-        return struct(vals), header, items, time_
-
-    def _kamstrup(self, lst, when):
-        v = self.values()
-        cfg = self.cfg
-        header = cosem_datetime(when)
-        time_ = when.isoformat()
-        elems = [vstr(cfg["list_version"])]
-        items = [("list_version", cfg["list_version"])]
-
-        def pair(code, value, name, shown):
-            elems.append(octets(code))
-            elems.append(value)
+        header = None
+        if cfg["time"] != "none":
+            header = cosem_datetime(when)
+            time_ = when.isoformat()
+        for code, typ, bare in self.layout(lst).items:
+            name = obis.lookup(code)[0]
+            scaler = None
+            if name == "clock":
+                h, _e = self._hour(when)
+                dev = 0 if "zero_is_local" in self.quirks else None
+                value = octets(cosem_datetime(h, dev))
+                shown = h.isoformat()
+                if time_ is None:
+                    time_ = shown
+            elif name in ("list_version", "meter_id", "meter_type"):
+                shown = {"list_version": cfg["list_version"], "meter_id": cfg["id"],
+                         "meter_type": self.meter_type}[name]
+                value = typed(typ, shown)
+            else:
+                scaler = meters.implied_scaler(self.scalers, code) or 0
+                key, k = _SOURCES[name]
+                if key == "e":
+                    raw = self._hour(when)[1][k] // 10 ** max(scaler, 0)
+                elif k is None:
+                    raw = v[key]
+                else:
+                    raw = int(round(v[key][k] * 10 ** (-scaler)))
+                value = typed(typ, raw)
+                shown = scaled(raw, scaler)
             items.append((name, shown))
-
-        pair(_ob(1, 1, 0, 0, 5), vstr(cfg["id"]), "meter_id", cfg["id"])
-        pair(_ob(1, 1, 96, 1, 1), vstr(self.meter_type), "meter_type", self.meter_type)
-        for c, key, name in ((1, "p_imp", "active_power_import"), (2, "p_exp", "active_power_export"),
-                             (3, "q_imp", "reactive_power_import"), (4, "q_exp", "reactive_power_export")):
-            pair(_ob(1, 1, c, 7, 0), u32(v[key]), name, v[key])
-        cur, vol = self._phase_items(v, 2, 0)
-        for k, c in enumerate(cur):
-            pair(_ob(1, 1, (31, 51, 71)[k], 7, 0), u32(c), "current_l%d" % (k + 1), scaled(c, -2))
-        for k, u in enumerate(vol):
-            pair(_ob(1, 1, (32, 52, 72)[k], 7, 0), u16(u), "voltage_l%d" % (k + 1), u)
-        if lst == 2:
-            h, e = self._hour(when)
-            pair(_ob(0, 1, 1, 0, 0), octets(cosem_datetime(h)), "clock", h.isoformat())
-            for k, name in enumerate(("active_energy_import", "active_energy_export",
-                                      "reactive_energy_import", "reactive_energy_export")):
-                pair(_ob(1, 1, k + 1, 8, 0), u32(e[k] // 10), name, (e[k] // 10) * 10)
-        return struct(elems), header, items, time_
+            if self.engine == "registers":
+                if scaler is None:
+                    elems.append(struct([octets(code), value]))
+                else:
+                    su = struct([("integer", scaler), ("enum", unit_enum(obis.lookup(code)[1]))])
+                    elems.append(struct([octets(code), value, su]))
+            elif self.engine == "pairs" and not bare:
+                elems.append(octets(code))
+                elems.append(value)
+            else:
+                elems.append(value)
+        body = arr(elems) if self.engine == "registers" else struct(elems)
+        return body, header, items, time_
 
     # -- pacing ------------------------------------------------------------------
     def run(self, sink, speed=1.0, count=None, duration=None, stop=None, lead=0.0,

@@ -54,7 +54,7 @@ DATE = const(26)
 TIME = const(27)
 
 # Fixed-size scalar tags: (struct format, size).
-_FIXED = {
+FIXED = _FIXED = {
     DOUBLE_LONG: (">i", 4),
     DOUBLE_LONG_UNSIGNED: (">I", 4),
     BCD: (">B", 1),
@@ -82,6 +82,7 @@ def tag_name(tag):
     if tag > TIME:
         return "?"
     return _NAMES.split(" ")[tag]
+
 
 MAX_DEPTH = 16
 MAX_COUNT = 1024

@@ -35,35 +35,21 @@ equal values (``to_native``), except where its documented limits apply;
   so does ``axdr_length`` (its last alternative, never used for building).
 """
 
+from .axdr import tag_name
 from .cosem import BitString, Date, DateTime, Time
 from .crc import crc16_x25
 
-# A-XDR type tags (§4.1); 19 compact-array is not supported (as in axdr.py).
-_TAGS = {
-    "null_data": 0,
-    "array": 1,
-    "structure": 2,
-    "boolean": 3,
-    "bit_string": 4,
-    "double_long": 5,
-    "double_long_unsigned": 6,
-    "octet_string": 9,
-    "visible_string": 10,
-    "utf8_string": 12,
-    "bcd": 13,
-    "integer": 15,
-    "long": 16,
-    "unsigned": 17,
-    "long_unsigned": 18,
-    "long64": 20,
-    "long64_unsigned": 21,
-    "enum": 22,
-    "float32": 23,
-    "float64": 24,
-    "date_time": 25,
-    "date": 26,
-    "time": 27,
-}
+
+def tag_of(name):
+    """The A-XDR tag of a Blue Book type name (``-`` or ``_``: ``double_long``,
+    ``octet-string``), from the one tag table, ``axdr.tag_name``'s.
+
+    :raises ValueError: not a type name."""
+    n = name.replace("_", "-")
+    for tag in range(28):
+        if n == tag_name(tag) and n != "?":
+            return tag
+    raise ValueError("A-XDR type: expected a Blue Book type name, found %r" % (name,))
 
 # Data-Notification date-time forms (§3.1): first byte -> apdu.py's name.
 FORMS = {0x00: "none", 0x0C: "octets", 0x09: "tagged", 0x19: "typed"}
@@ -310,7 +296,7 @@ class _T:
     """``T.double_long_unsigned(1362)``, ``T.structure(T.octet_string(b".."), ...)``."""
 
     def __getattr__(self, name):
-        tag = _TAGS[name]
+        tag = tag_of(name)
 
         def make(*args):
             return typed(tag, *args)
@@ -329,7 +315,7 @@ def from_typed(v):
     if isinstance(v, dict):
         return v
     name, val = v
-    tag = name if isinstance(name, int) else _TAGS[name.replace("-", "_")]
+    tag = name if isinstance(name, int) else tag_of(name)
     if tag == 1 or tag == 2:
         return typed(tag, *[from_typed(x) for x in val])
     if tag == 0:

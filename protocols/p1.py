@@ -28,16 +28,13 @@ on garbage, with a bounded buffer and HdlcFramer-style counters.
 from .framing import Framer
 from .crc import crc16_arc
 from .errors import ChecksumError, FormatError, OversizeError, TruncatedError
+from . import meters as _meters
 from . import obis as _obis
 from .reading import Meter, Reading, Register
 
 # Standard (winter) UTC offset in minutes for timestamps: CET. Finnish
 # meters (EET) need 120: pass std_offset to decode_telegram / Reader.
 STD_OFFSET = 60
-
-# FLAG ids of the vendors the reading schema names; other meters keep their
-# FLAG id as sent (ISk, EST, FLU, LGF ...).
-_VENDORS = (("KFM", "Kaifa"), ("KAM", "Kamstrup"), ("ADN", "Aidon"), ("AID", "Aidon"))
 
 # (C, D) of objects whose value is text, not a number; the second flag says
 # whether DSMR hex-encodes it.
@@ -308,12 +305,10 @@ def reading_from(t, std_offset=STD_OFFSET):
         if r is not None:
             regs.append(r)
     flag = t.header[:3]
-    manufacturer = flag or None
-    up = flag.upper()
-    for fid, vendor in _VENDORS:
-        if up == fid:
-            manufacturer = vendor
-            break
+    # A declared meter's P1 ident names its manufacturer (protocols/meters);
+    # others keep their FLAG id as sent (ISk, EST, FLU, LGF ...).
+    known = _meters.find(4, flag)
+    manufacturer = known[1] if known else (flag or None)
     mid = lv = clock = None
     for r in regs:
         o = r.obis

@@ -1,11 +1,26 @@
-"""Loading the recorded captures in tests/captures/ (see each folder's README)."""
+"""Loading the recorded captures in tests/captures/ (see each folder's README).
+
+Captures are found by folder: every folder below tests/captures is one of
+these kinds, told by its content (no list of folder names to keep up):
+
+* ``keyed``: it has a ``keys.json`` (ciphered frames, HDLC or M-Bus, the keys
+  per file; tests/test_crypto.py);
+* ``p1``: it holds ``.txt`` telegrams (tests/test_p1.py);
+* ``malformed``: every expected entry is an error ``{"kind": ..., "from": ...}``;
+* ``plain``: plaintext HDLC frames (``.hex``) with their expected readings
+  (tests/test_captures.py, tests/test_device_parity.py).
+
+``tests/test_captures.py::test_every_capture_is_tested`` checks that every
+data file of every folder has its expected entry, so a capture can never
+be skipped silently.
+"""
 
 import json
 import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CAPTURES = os.path.join(HERE, "captures")
-PLAIN_VENDORS = ("aidon", "kaifa", "kamstrup", "other")
+DATA_ENDINGS = (".hex", ".txt")
 
 
 def read_hex(path):
@@ -25,18 +40,56 @@ def expected(folder):
         return json.load(f)
 
 
+def folders():
+    """Every capture folder, sorted."""
+    return sorted(n for n in os.listdir(CAPTURES) if os.path.isdir(os.path.join(CAPTURES, n)))
+
+
+def data_files(folder):
+    """The capture files of ``folder`` (``.hex`` frames, ``.txt`` telegrams), sorted."""
+    return sorted(n for n in os.listdir(os.path.join(CAPTURES, folder)) if n.endswith(DATA_ENDINGS))
+
+
+def kind(folder):
+    """``keyed``, ``p1``, ``malformed`` or ``plain`` (see the module's doc)."""
+    names = os.listdir(os.path.join(CAPTURES, folder))
+    if "keys.json" in names:
+        return "keyed"
+    if any(n.endswith(".txt") for n in names):
+        return "p1"
+    exp = expected(folder)
+    if exp and all("kind" in e and "registers" not in e for e in exp.values()):
+        return "malformed"
+    return "plain"
+
+
+def folders_of(k):
+    return [f for f in folders() if kind(f) == k]
+
+
 def plain_cases():
-    """(vendor/name, frame bytes, expected dict) for every plaintext HDLC capture."""
+    """(folder/name, frame bytes, expected dict) for every plaintext HDLC capture."""
     cases = []
-    for vendor in PLAIN_VENDORS:
-        for name, exp in sorted(expected(vendor).items()):
-            path = os.path.join(CAPTURES, vendor, name)
-            cases.append((vendor + "/" + name, read_hex(path), exp))
+    for folder in folders_of("plain"):
+        for name, exp in sorted(expected(folder).items()):
+            cases.append((folder + "/" + name, read_hex(os.path.join(CAPTURES, folder, name)), exp))
     return cases
 
 
 def malformed_cases():
     return [
-        ("malformed/" + name, read_hex(os.path.join(CAPTURES, "malformed", name)), exp)
-        for name, exp in sorted(expected("malformed").items())
+        (folder + "/" + name, read_hex(os.path.join(CAPTURES, folder, name)), exp)
+        for folder in folders_of("malformed")
+        for name, exp in sorted(expected(folder).items())
     ]
+
+
+def keyed_cases():
+    """(folder, name, expected dict, keys dict or None) for every ciphered capture."""
+    out = []
+    for folder in folders_of("keyed"):
+        with open(os.path.join(CAPTURES, folder, "keys.json")) as f:
+            keys = json.load(f)
+        for name, exp in sorted(expected(folder).items()):
+            out.append((folder, name, exp, keys.get(name)))
+    return out

@@ -8,6 +8,7 @@ documents; see each folder's README for the sources.
 import pytest
 
 import hostlib
+import capture_data
 from capture_data import malformed_cases, plain_cases
 from protocols import obis
 from protocols.errors import HanError
@@ -21,6 +22,34 @@ def test_corpus_size():
     assert len(PLAIN) >= 25
     vendors = {name.split("/")[0] for name, _, _ in PLAIN}
     assert {"aidon", "kaifa", "kamstrup"} <= vendors
+
+
+def test_every_capture_is_tested():
+    # Captures are found by folder (tests/capture_data.py): each folder has
+    # a kind its tests load, and each data file its expected entry, so a
+    # folder or file that nothing would read fails here, never silently.
+    seen = 0
+    for folder in capture_data.folders():
+        k = capture_data.kind(folder)
+        assert k in ("plain", "malformed", "keyed", "p1"), folder
+        files = capture_data.data_files(folder)
+        assert set(capture_data.expected(folder)) == set(files), folder
+        seen += len(files)
+    loaded = len(PLAIN) + len(MALFORMED) + len(capture_data.keyed_cases())
+    p1 = sum(len(capture_data.data_files(f)) for f in capture_data.folders_of("p1"))
+    assert loaded + p1 == seen
+
+
+def test_a_new_folder_is_found(tmp_path, monkeypatch):
+    # A folder no list names: its frames are plain cases at once.
+    import shutil
+
+    for folder in ("kaifa", "aidon"):
+        shutil.copytree(capture_data.os.path.join(capture_data.CAPTURES, folder), tmp_path / ("x" + folder))
+    monkeypatch.setattr(capture_data, "CAPTURES", str(tmp_path))
+    names = [c[0] for c in capture_data.plain_cases()]
+    assert "xkaifa/gh180-1.hex" in names and "xaidon/elwiz-list1.hex" in names
+    assert len(names) == 30
 
 
 @pytest.mark.parametrize("name,frame,exp", PLAIN, ids=[c[0] for c in PLAIN])

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hostlib
-from capture_data import CAPTURES, read_hex
+from capture_data import CAPTURES, keyed_cases, read_hex
 from hostlib.crypto import Decryptor, encrypt_apdu
 from protocols.aes import AES
 from protocols.apdu import parse_apdu
@@ -47,17 +47,7 @@ def _load(folder, name):
         return json.load(f)
 
 
-def _cases():
-    out = []
-    for folder in ("encrypted", "mbus"):
-        exp = _load(folder, "expected.json")
-        keys = _load(folder, "keys.json")
-        for name in sorted(exp):
-            out.append((folder, name, exp[name], keys.get(name)))
-    return out
-
-
-CASES = _cases()
+CASES = keyed_cases()  # every folder with a keys.json
 KEYED = [c for c in CASES if c[3] is not None]
 IDS = lambda c: c[0] + "/" + c[1]  # noqa: E731
 

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+import capture_data
 from capture_data import CAPTURES, read_hex
 from protocols.decoder import decode_frame
 from protocols.errors import HanError
@@ -21,19 +22,20 @@ VMS = ["wasm", "unix"]
 
 
 def host_lines():
+    # Every capture folder without keys or P1 telegrams, found by folder as
+    # tests/mp/dump_readings.py finds them on the device.
     out = []
-    for vendor in ("aidon", "kaifa", "kamstrup", "other", "malformed"):
-        folder = os.path.join(CAPTURES, vendor)
-        if not os.path.isdir(folder):
+    for folder in capture_data.folders():
+        if capture_data.kind(folder) not in ("plain", "malformed"):
             continue
-        for name in sorted(os.listdir(folder)):
+        for name in capture_data.data_files(folder):
             if not name.endswith(".hex"):
                 continue
             try:
-                text = decode_frame(read_hex(os.path.join(folder, name))).to_json()
+                text = decode_frame(read_hex(os.path.join(CAPTURES, folder, name))).to_json()
             except HanError as e:
                 text = "error " + e.kind
-            out.append(vendor + "/" + name + " " + text)
+            out.append(folder + "/" + name + " " + text)
     return out
 
 

@@ -287,10 +287,12 @@ def test_boot_and_command_code_is_not_kept_in_the_heap(tmp_path, commands):
     sim = [json.loads(ln)["sim"] for ln in r.stderr.decode().splitlines() if ln.startswith('{"sim"')][-1]
     mods = set(sim["modules"])
     assert {"app", "detect", "status", "protocols.decoder", "protocols.hdlc",
-            "protocols.dialects.aidon"} <= mods, mods
+            "protocols.dialects.registers", "protocols.meters"} <= mods, mods
     left = mods & {"config", "board", "safemode", "commands", "protocols.p1", "protocols.mbus",
                    "protocols.gcm", "protocols.security", "protocols.cs", "protocols.declarations",
-                   "protocols.dialects.kaifa", "protocols.dialects.kamstrup"}
+                   "protocols.dialects.values", "protocols.dialects.pairs",
+                   "protocols.meters.aidon", "protocols.meters.kaifa", "protocols.meters.kamstrup",
+                   "protocols.meters._layouts", "protocols.meters.catalog"}
     assert left == set(), left
 
 

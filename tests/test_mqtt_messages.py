@@ -58,6 +58,8 @@ def test_device_messages_are_byte_identical(vm):
         (os.path.join(ROOT, "tests", "mp"), "/lib"),
         (mpvm.CAPTURES_DIR, mpvm.VM_CAPTURES_DIR),
     ]
+    # 512k: the VM compiles every module from source (the meter index and
+    # its engines, the P1 parser included); the device runs the precompiled .mpy.
     r = mpvm.run(vm, DUMP, libs=libs, heap="512k", timeout=300, cwd=ROOT)
     assert r.returncode == 0, r.stderr.decode(errors="replace")[-3000:]
     device = r.stdout.decode().splitlines()

@@ -1,5 +1,7 @@
 # hostlib/cli/demo.py: ``hanreader demo``: a simulated meter into the reader, with a live view.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
+from protocols.meters import catalog as meters
+
 from ._common import EXIT_OK, err, positive
 
 ORDER = 60
@@ -9,7 +11,7 @@ def add_parser(sub):
     dm = sub.add_parser("demo", help="simulated meter -> reader, with a live terminal view",
                         description="Run a simulated meter into the reader in one process and show a "
                         "live view. Ctrl-C or --duration ends it.")
-    dm.add_argument("--meter", choices=["aidon", "kaifa", "kamstrup"], default="aidon")
+    dm.add_argument("--meter", choices=meters.simulated(), default="aidon")
     dm.add_argument("--phases", type=int, choices=[1, 3], default=3)
     dm.add_argument("--duration", type=positive(float), help="stop after SECONDS")
     dm.add_argument("--speed", type=positive(float), default=1.0, help="time factor (10 = ten times faster)")

@@ -1,5 +1,7 @@
 # hostlib/cli/simulate.py: ``hanreader simulate``: emulate a meter.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
+from protocols.meters import catalog as meters
+
 from ._common import EXIT_OK, UsageError, err, positive, sink_for
 
 ORDER = 50
@@ -9,7 +11,7 @@ def add_parser(sub):
     s = sub.add_parser("simulate", help="emulate a meter: real frames to a pty, TCP or stdout",
                        description="Emulate an Aidon, Kaifa or Kamstrup meter: real frames from a "
                        "plausible household load, at the meters' cadence (or sped up).")
-    s.add_argument("--meter", choices=["aidon", "kaifa", "kamstrup"], default="aidon")
+    s.add_argument("--meter", choices=meters.simulated(), default="aidon")
     s.add_argument("--phases", type=int, choices=[1, 3], default=3)
     g = s.add_mutually_exclusive_group()
     g.add_argument("--port", metavar="PTY", help="write to this pty or serial port (e.g. one end of socat)")

@@ -1,79 +1,109 @@
-# protocols/dialects/__init__.py: pick the meter dialect from the frame's content.
+# protocols/dialects/__init__.py: pick the meter and its engine from the frame's content.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
 """Turn a Data-Notification into a Reading, whichever meter sent it.
 
-Detection looks only at the content (list version, shape, item count): no
-configuration. Each dialect module has a ``match(body)``; the checks are
-cheap and the modules are imported on first use, so a dongle that only
-ever sees one vendor keeps only that vendor's code in its heap. A
-dialect's ``decode`` may still decline (return None) when the body turns
-out not to be its shape; the next candidate is then asked.
-``generic`` accepts everything, so an unknown meter never raises just
-because it is unknown.
+The meters are declared in ``protocols/meters`` (an index line each, and a
+data module for positional layouts); the modules here are the *engines*
+that read the list shapes those declarations name: ``registers``,
+``values``, ``pairs`` and ``generic``. Detection looks only at the content
+(list version, shape, element count) and, for a positional list without a
+version, the FLAG id of a ciphered frame's system title: no configuration.
+Engines and meter modules are imported on first use, so a dongle that only
+ever sees one meter keeps only that meter's engine in its heap. An engine's
+``decode`` may still decline (return None) when the body turns out not to
+be its shape; ``generic`` accepts everything, so an unknown meter never
+raises just because it is unknown.
 """
 
-_ORDER = ("kamstrup", "kaifa", "aidon", "generic")
-_LOADED = {}
+from .. import meters as _meters
+
+_ENGINES = {}
+# Meter contexts by name; what ``meters.find`` gave, per column (value ->
+# Meter or None), bytes apart (bytes and str hash alike, and MicroPython can
+# warn when they meet in ``==``).
+_CTX = {}
+_SEEN = {0: {}, 2: {}, 3: {}, 5: {}}
+_SEEN_B = {}
 
 
-def _module(name):
-    m = _LOADED.get(name)
+def _engine(name):
+    m = _ENGINES.get(name)
     if m is None:
-        if name == "kamstrup":
-            from . import kamstrup as m
-        elif name == "kaifa":
-            from . import kaifa as m
-        elif name == "aidon":
-            from . import aidon as m
-        else:
-            from . import generic as m
-        _LOADED[name] = m
+        m = _ENGINES[name] = __import__("protocols.dialects." + name, None, None, ("decode",))
     return m
 
 
-def _vendor(v):
-    """"kamstrup"/"kaifa" when ``v`` is a list version text, else None.
+class Meter:
+    """What an engine needs of one declared meter (its index row; for a
+    ``values`` meter its layouts too), made once per meter."""
 
-    (bytes and str are compared separately: MicroPython warns on stdout when
-    they meet in ``==``.)"""
-    t = type(v)
-    if t is bytes:
-        if v[:3] == b"Kam":
-            return "kamstrup"
-        if v[:3] == b"KFM":
-            return "kaifa"
-    elif t is str:
-        if v[:3] == "Kam":
-            return "kamstrup"
-        if v[:3] == "KFM":
-            return "kaifa"
-    return None
+    __slots__ = ("name", "manufacturer", "engine", "quirks", "scalers", "layouts")
+
+    def __init__(self, f):
+        self.name = f[0]
+        self.manufacturer = f[1]
+        self.engine = f[5]
+        self.quirks = () if f[6] == "-" else tuple(f[6].split(","))
+        self.scalers = None
+        self.layouts = {}
+        if f[5] == "values" or f[5] == "pairs":
+            from ..meters._layouts import fill
+
+            fill(self, f)
 
 
-def _candidates(body):
-    """Dialects worth asking, from the body's shape alone (no imports)."""
+def meter(col, value):
+    """The engine context of the declared meter ``meters.find(col, value)``
+    names, or None; cached, so a known list version costs no allocation."""
+    seen = _SEEN_B if type(value) is bytes else _SEEN[col]
+    m = seen.get(value, _SEEN)
+    if m is _SEEN:
+        f = _meters.find(col, value)
+        m = None if f is None else (_CTX.get(f[0]) or Meter(f))
+        if m is not None:
+            _CTX[m.name] = m
+        if len(seen) >= 16:
+            seen.clear()  # bounded: a stream shows a few versions
+        seen[value] = m
+    return m
+
+
+def _candidate(body, hint):
+    """The declared meter worth asking first, from the body's shape (or None)."""
     t = type(body)
+    flag = meter(2, hint) if hint else None
     if t is list:
-        return ("aidon", "generic")
+        # Arrays of register structures: the meter of the FLAG id when it is
+        # such a meter, else the first declared one (Aidon).
+        if flag is None or flag.engine != "registers":
+            flag = meter(5, "registers")
+        return flag
     if t is tuple and body:
-        v = _vendor(body[0])
-        if v is None and len(body) >= 2:
-            v = _vendor(body[1])
-        if v is not None:
-            return (v, "generic")
+        # A list version as the first element, or after its OBIS code.
+        for i in range(2 if len(body) > 1 else 1):
+            v = body[i]
+            tv = type(v)
+            if tv is bytes or tv is str:
+                m = meter(3, v)
+                if m is not None:
+                    return m
+        # A positional list without a version: the FLAG id's meter, or (a
+        # single value) the first values meter.
+        if flag is not None and flag.engine == "values" and len(body) in flag.layouts:
+            return flag
         if len(body) == 1:
-            return ("kaifa", "generic")
-    return ("generic",)
+            return meter(5, "values")
+    return None
 
 
 def decode_notification(dn, hint=None):
     """Reading for a DataNotification. ``hint``: a FLAG id (e.g. from a
     ciphered APDU's system title) used when the list names no manufacturer."""
-    body = dn.body
-    for name in _candidates(body):
-        m = _module(name)
-        if m.match(body):
-            r = m.decode(dn, hint)
+    m = _candidate(dn.body, hint)
+    if m is not None:
+        eng = _engine(m.engine)
+        if eng.match(dn.body, m):
+            r = eng.decode(dn, hint, m)
             if r is not None:
                 return r
-    return _module("generic").decode(dn, hint)  # pragma: no cover
+    return _engine("generic").decode(dn, hint, None)

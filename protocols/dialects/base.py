@@ -8,6 +8,7 @@ codes of value-only lists, scalers that are not sent) and ``build`` turns
 the entries into a Reading.
 """
 
+from .. import meters as _meters
 from .. import obis as _obis
 from ..cosem import Date, DateTime, Time
 from ..reading import Meter, Reading, Register
@@ -19,9 +20,6 @@ _UNIT = _obis._UNIT_CACHE
 _ID_NAMES = ("meter_id", "meter_number", "equipment_id", "logical_device_name")
 _FACTS = {"list_version", "meter_type", "clock"} | set(_ID_NAMES)
 
-# FLAG ids of the vendors this reader names; any other meter keeps its
-# FLAG id as the manufacturer (docs/reading-schema.md).
-FLAG_IDS = {"KFM": "Kaifa", "KAM": "Kamstrup", "AID": "Aidon", "ADN": "Aidon"}
 
 
 def is_obis(v):
@@ -177,16 +175,15 @@ def to_register(code, value, scaler, unit_enum, zero_is_local=False):
 
 
 def manufacturer_from(list_version, hint=None):
+    """The manufacturer a list version names (``protocols/meters``), else
+    the one of FLAG id ``hint`` (the id itself when undeclared), else None."""
     if list_version:
-        lv = list_version.upper()
-        if lv.startswith("AIDON"):
-            return "Aidon"
-        if lv.startswith("KAMSTRUP"):
-            return "Kamstrup"
-        if lv.startswith("KFM"):
-            return "Kaifa"
+        f = _meters.find(-3, list_version)
+        if f is not None:
+            return f[1]
     if hint:
-        return FLAG_IDS.get(hint[:3].upper(), hint)
+        f = _meters.find(2, hint)
+        return hint if f is None else f[1]
     return None
 
 
@@ -221,3 +218,4 @@ def build(dn, registers, manufacturer, hint=None, zero_is_local=False):
     if time is None:
         time = clock
     return Reading(Meter(manufacturer, mid, mtype, lv), time, registers)
+

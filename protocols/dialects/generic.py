@@ -9,15 +9,18 @@ Kaifa and Sagemcom lists do, digest 5.4).
 
 from .base import build, is_text, looks_like_time, to_register, walk
 
+# The quirks (named in a meter's QUIRKS) this engine understands.
+QUIRKS = ()
+
 _CLOCK = b"\x00\x00\x01\x00\x00\xff"
 _METER_NUMBER = b"\x00\x00\x60\x01\x00\xff"
 
 
-def match(body):
+def match(body, meter=None):
     return True
 
 
-def decode(dn, hint=None):
+def decode(dn, hint=None, meter=None):
     regs = []
     # A text without an OBIS code is the meter number only if it ends the
     # list, so it is held back one step.

@@ -1,7 +1,7 @@
-# mp-heap: 256k
+# mp-heap: 320k
 # protocols.cs running protocols.declarations on real MicroPython, checked
 # against the lean path (hdlc / apdu / axdr) on the same bytes.
-# (256k: the VM compiles cs.py and declarations.py from source, which needs
+# (320k: the VM compiles cs.py and declarations.py from source, which needs
 # far more heap than the modules keep; test_heap_kept prints what they keep.)
 import gc
 
