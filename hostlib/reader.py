@@ -148,9 +148,9 @@ class HanReader:
         """End of input: report a frame left incomplete (``truncated``)."""
         out = []
         if self.format != "dongle":
-            self.core.flush()
+            out = self.core.flush()  # frames found in what was left (a cut-short claim)
         if self.dongle is not None:
-            out = self._dongle_items(self.dongle.flush())
+            out += self._dongle_items(self.dongle.flush())
         return out
 
     def reset_stream(self) -> None:
