@@ -58,7 +58,17 @@ def decode(data: bytes, *, key: Union[str, bytes, None] = None, auth_key: Union[
     if first == 0x7E:
         if _hdlc_length(data) >= len(data) - 1:
             # One frame (a trailing idle flag allowed): its own, precise errors.
-            return decode_apdu(parse_frame(data[: _hdlc_length(data)]).apdu, decrypt)
+            try:
+                frame = parse_frame(data[: _hdlc_length(data)])
+            except TruncatedError:
+                # Its length claims more than follows: frames may lie inside
+                # the claim (the stream reader's end-of-input rescan finds them).
+                try:
+                    return _stream(data, HDLC, decrypt, found_first=True)
+                except HanError:
+                    pass
+                raise
+            return decode_apdu(frame.apdu, decrypt)
         return _stream(data, HDLC, decrypt)
     if first == 0x68:
         return _stream(data, MBUS, decrypt)
@@ -81,18 +91,27 @@ def decode(data: bytes, *, key: Union[str, bytes, None] = None, auth_key: Union[
     )
 
 
-def _stream(data, protocol, decrypt):
+def _stream(data, protocol, decrypt, found_first=False):
     """The Reading of a multi-frame push (every frame must verify); else the
     first error, decoding errors (``encrypted``, ``key`` ...) before framing ones."""
-    errors = []
-    reader = Reader(decrypt=decrypt, on_reject=errors.append, protocol=protocol, max_frame=2049)
+    # The first decoding error and the first framing error only: memory
+    # stays bounded whatever the input (issue 12 item 10).
+    first = [None, None]
+
+    def keep(e):
+        i = 1 if _is_framing(e) else 0
+        if first[i] is None:
+            first[i] = e
+
+    reader = Reader(decrypt=decrypt, on_reject=keep, protocol=protocol, max_frame=2049)
     out = reader.feed(data)
-    reader.flush()
-    decode_errs = [e for e in errors if not _is_framing(e)]
-    if decode_errs:
-        raise decode_errs[0]
-    if errors:
-        raise errors[0]
+    out += reader.flush()
+    if out and found_first:
+        return out[0]
+    if first[0] is not None:
+        raise first[0]
+    if first[1] is not None:
+        raise first[1]
     if out:
         return out[0]
     raise FormatError("no complete %s message found in %d bytes" % (protocol, len(data)), 0)

@@ -2,40 +2,42 @@
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
 """Input sniffing and hex text, for ``hanreader decode`` and file sources.
 
-A capture arrives either as the raw bytes of the serial line or as a hex
-dump that a person pasted from a forum post or an issue::
+A capture arrives as the raw bytes of the serial line, as a hex dump that a
+person pasted from a forum post or an issue, as the text of a P1 telegram
+saved from a terminal, or as the dongle's JSON lines::
 
     # Aidon 6515, list 2
     7E A0 D2 41 08 83 13 82 D6   # header
     E6 E7 00 0F ...
 
-``sniff(head)`` tells them apart from the first few KiB: printable text is
-hex (and reported as bad hex if it is not), anything else is raw bytes; a
-file that starts with the recording magic is a recording
-(``hostlib.recording``).
+``sniff(head)`` tells them apart by content, from the first few KiB:
+the recording magic (``hostlib.recording``), a P1 telegram (a ``/XXX5``
+header line or ``1-0:1.8.0(...)`` data lines), JSON lines (a line starting
+with ``{``), other printable text (hex), anything else raw bytes.
 
 ``HexDecoder`` turns hex text fed in chunks of any size into bytes, in
-constant memory: white space and line breaks anywhere between bytes,
-``#`` comments to the end of the line, upper or lower case. Every
-white-space separated token must hold whole bytes (an even number of
-digits): ``7E A0`` and ``7EA0`` are fine, ``7 EA0`` is an error, so a
-dropped digit is reported instead of shifting every following byte.
-Errors carry the line and column.
+constant memory, a line at a time with ``protocols.hextext.hex_line`` (the
+one hex reader: ``#`` comments, white space, ``,``/``:``/``-`` separators,
+``0x`` prefixes). A bad line raises ``HexError`` (line and column), or,
+with ``on_error``, is reported and skipped so the rest of the file is
+still read.
 """
 
-import re
+from protocols.hextext import HexLineError, hex_line
 
 from .recording import MAGIC as _REC_MAGIC
 
 RAW = "raw"
 HEX = "hex"
 RECORDING = "recording"
+P1TEXT = "p1"  # a P1 telegram as text: passed on as the bytes it is
+JSONL = "json"  # the dongle's JSON lines: passed on as they are
 
-_HEXDIGITS = b"0123456789abcdefABCDEF"
+FORMATS = ("auto", RAW, HEX, RECORDING, P1TEXT, JSONL)
+
 _WS = b" \t\r\n\f\v"
 _PRINTABLE = bytes(range(0x20, 0x7F)) + _WS
-# A maximal run of hex digits of odd length (a token missing a digit).
-_ODD = re.compile(rb"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2})*[0-9A-Fa-f](?![0-9A-Fa-f])")
+# A line longer than this is decoded in pieces (a dump without line breaks).
 _MAX_CARRY = 8192
 
 
@@ -51,167 +53,128 @@ class HexError(ValueError):
         ValueError.__init__(self, where + message)
         self.line = line
         self.column = column
+        self.message = message
+
+
+def _is_p1(text):
+    for line in text.split(b"\n")[:64]:
+        line = line.strip()
+        if line[:1] == b"/" and len(line) >= 5 and line[1:4].isalpha():
+            return True  # /ISk5\2MT382-1000, /KFM5KAIFA-METER, /ELL5\253833635_A
+        k = line.find(b"(")
+        if 0 < k and b":" in line[:k] and b"." in line[:k] and line[:1].isdigit() and line.endswith(b")"):
+            return True  # 1-0:1.8.1(000004.426*kWh)
+    return False
 
 
 def sniff(head):
-    """``RAW``, ``HEX`` or ``RECORDING`` for the first bytes of an input.
+    """``RAW``, ``HEX``, ``RECORDING``, ``P1TEXT`` or ``JSONL`` for the first bytes of an input.
 
-    Text made only of printable ASCII and white space is hex (a frame's
-    raw bytes always hold non-printable ones: the format byte ``A0``..``AF``
-    after the ``7E`` flag). An empty input counts as hex (nothing to decode).
+    Text made only of printable ASCII and white space (comments may hold
+    anything) is a P1 telegram, JSON lines or hex; a frame's raw bytes
+    always hold non-printable ones (the format byte ``A0``..``AF`` after the
+    ``7E`` flag). An empty input counts as hex (nothing to decode).
     """
     head = bytes(head)
     stripped = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if stripped.startswith(_REC_MAGIC.encode()):
         return RECORDING
-    # Comments may hold anything (UTF-8 prose); the rest must be printable.
     text = b"\n".join(line.split(b"#", 1)[0] for line in head.split(b"\n"))
-    if not text.translate(None, _PRINTABLE):
+    printable = not text.translate(None, _PRINTABLE)
+    if stripped.startswith(b"{"):
+        return JSONL
+    if _is_p1(text):  # comments (which may quote anything) left out
+        return P1TEXT
+    if printable:
         return HEX
     return RAW
 
 
 class HexDecoder:
-    """Streaming hex text -> bytes. ``feed(chunk) -> bytes``; ``finish()`` at the end."""
+    """Streaming hex text -> bytes. ``feed(chunk) -> bytes``; ``finish()`` at the end.
 
-    def __init__(self):
-        self._in_comment = False
-        self._carry = b""  # a token cut by the chunk boundary
-        self._carry_line = 1
-        self._carry_col = 1
-        self.line = 1  # line of the next byte to be read
-        self.col = 1
+    ``on_error(err)``: a bad line is reported (a ``HexError`` with its line
+    and column) and skipped; without it the error is raised.
+    """
+
+    def __init__(self, on_error=None):
+        self.on_error = on_error
+        self._buf = bytearray()
+        self._col = 1  # column of _buf[0] in its line
+        self._skip = False  # the rest of the current line is skipped (bad, or a comment)
+        self.line = 1  # line number of _buf[0]
         self.bytes_out = 0
+        self.bad_lines = 0
 
     def feed(self, chunk):
-        chunk = bytes(chunk)
+        buf = self._buf
+        buf += chunk
         out = []
-        pos = 0
-        n = len(chunk)
-        while pos < n:
-            if self._in_comment:
-                nl = chunk.find(b"\n", pos)
-                if nl < 0:
-                    return self._emit(out)
-                self._in_comment = False
-                self._end_token(out)
-                self.line += 1
-                self.col = 1
-                pos = nl + 1
-                continue
-            h = chunk.find(b"#", pos)
-            seg = chunk[pos:] if h < 0 else chunk[pos:h]
-            self._segment(seg, out, comment_follows=h >= 0)
-            if h < 0:
+        start = 0
+        while True:
+            nl = buf.find(b"\n", start)
+            if nl < 0:
                 break
-            self._in_comment = True
-            self.col += 1
-            pos = h + 1
+            self._piece(bytes(buf[start:nl]), out)
+            start = nl + 1
+            self.line += 1
+            self._col = 1
+            self._skip = False
+        del buf[:start]
+        if len(buf) > _MAX_CARRY and not self._skip:
+            self._partial(out)
+        elif self._skip:
+            del buf[:]
         return self._emit(out)
+
+    def _partial(self, out):
+        """A long line without a break: decode what is complete, keep the last token."""
+        buf = self._buf
+        h = buf.find(b"#")
+        if h >= 0:  # the rest of the line is a comment
+            self._piece(bytes(buf[:h]), out)
+            self._skip = True
+            del buf[:]
+            return
+        cut = len(buf)
+        while cut > 0 and buf[cut - 1] not in b" \t\r\f\v,;:-[]{}":
+            cut -= 1
+        if cut == 0:  # one endless token: whole bytes of it now
+            cut = len(buf) - (len(buf) % 2) - 2
+        self._piece(bytes(buf[:cut]), out)
+        del buf[:cut]
+        self._col += cut
+
+    def _piece(self, text, out):
+        if self._skip:
+            return
+        try:
+            out.append(hex_line(text, self._col - 1))
+        except HexLineError as e:
+            err = HexError(e.message, self.line, e.column)
+            self.bad_lines += 1
+            self._skip = True
+            if self.on_error is None:
+                raise err from None
+            self.on_error(err)
 
     def _emit(self, out):
         data = b"".join(out)
         self.bytes_out += len(data)
         return data
 
-    def _end_token(self, out):
-        if self._carry:
-            tok = self._carry
-            self._carry = b""
-            if len(tok) % 2:
-                raise HexError(
-                    "odd number of hex digits in %r (a digit is missing or extra)" % _short(tok),
-                    self._carry_line,
-                    self._carry_col,
-                )
-            out.append(bytes.fromhex(tok.decode("ascii")))
-
-    def _segment(self, seg, out, comment_follows):
-        if not seg:
-            if comment_follows:
-                self._end_token(out)
-            return
-        bad = seg.translate(None, _HEXDIGITS + _WS)
-        if bad:
-            i = seg.find(bad[:1])
-            line, col = self._position(seg, i)
-            ch = bad[:1]
-            shown = repr(chr(ch[0])) if 0x20 <= ch[0] < 0x7F else "byte 0x%02X" % ch[0]
-            raise HexError("%s is not a hex digit (hex input: digits, white space and # comments)"
-                           % shown, line, col)
-        # Where tokens start/end relative to the carry.
-        start_line, start_col = self.line, self.col
-        nl = seg.count(b"\n")
-        if nl:
-            self.line += nl
-            self.col = len(seg) - seg.rfind(b"\n")
-        else:
-            self.col += len(seg)
-        if self._carry:
-            if seg[:1] in (b" ", b"\t", b"\r", b"\n", b"\f", b"\v"):
-                self._end_token(out)
-                line0, col0 = start_line, start_col
-            else:
-                seg = self._carry + seg
-                line0, col0 = self._carry_line, self._carry_col
-                self._carry = b""
-        else:
-            line0, col0 = start_line, start_col
-        # Keep a token that may continue in the next chunk.
-        tail = b""
-        if not comment_follows and seg and seg[-1:] not in (b" ", b"\t", b"\r", b"\n", b"\f", b"\v"):
-            cut = len(seg)
-            while cut > 0 and seg[cut - 1] not in _WS:
-                cut -= 1
-            tail = seg[cut:]
-            seg = seg[:cut]
-            tl, tc = _advance(line0, col0, seg)
-            if len(tail) > _MAX_CARRY:
-                # One endless token (a hex dump without white space): emit whole bytes.
-                k = len(tail) - (len(tail) % 2) - 2
-                seg += tail[:k]
-                tail = tail[k:]
-                tc += k
-            self._carry_line, self._carry_col = tl, tc
-        m = _ODD.search(seg)
-        if m:
-            line, col = _advance(line0, col0, seg[: m.start()])
-            raise HexError(
-                "odd number of hex digits in %r (a digit is missing or extra)" % _short(m.group()),
-                line,
-                col,
-            )
-        if seg:
-            out.append(bytes.fromhex(seg.decode("ascii")))
-        self._carry = tail
-
-    def _position(self, seg, i):
-        # Position of seg[i]; with a carried token the column is still right
-        # because the carry is not part of seg here.
-        return _advance(self.line, self.col, seg[:i])
-
     def finish(self):
-        """End of input: the last token must be complete. Returns its bytes."""
+        """End of input: the last line (without a line break) is decoded too."""
         out = []
-        self._end_token(out)
+        if self._buf:
+            self._piece(bytes(self._buf), out)
+            del self._buf[:]
         return self._emit(out)
 
 
-def _advance(line, col, text):
-    nl = text.count(b"\n")
-    if nl:
-        return line + nl, len(text) - text.rfind(b"\n")
-    return line, col + len(text)
-
-
-def _short(tok):
-    s = tok.decode("ascii", "replace")
-    return s if len(s) <= 20 else s[:17] + "..."
-
-
-def decode_hex(text):
+def decode_hex(text, on_error=None):
     """Whole hex text (str or bytes, comments allowed) -> bytes."""
     if isinstance(text, str):
-        text = text.encode("ascii", "replace")
-    d = HexDecoder()
+        text = text.encode("utf-8", "replace")
+    d = HexDecoder(on_error)
     return d.feed(text) + d.finish()

@@ -110,7 +110,8 @@ class HanReader:
     # -- feeding ---------------------------------------------------------------
     def feed(self, data: bytes, received: Optional[float] = None) -> List[Reading]:
         """Add bytes; return the readings they complete. ``received``: when
-        they arrived (POSIX seconds), given to the readings as ``received_at``."""
+        they arrived (POSIX seconds), given to the readings as ``received_at``
+        (a dongle's JSON line that carries its own keeps it)."""
         self.bytes_in += len(data)
         out = []
         if self.format != "dongle":
@@ -129,7 +130,7 @@ class HanReader:
             self.last_reading_at = time.monotonic()
             if received is not None:
                 for r in out:
-                    if r.received_text is None:  # a dongle's own time is kept
+                    if r.received_text is None:  # a dongle's own receive time is kept
                         r.received_at = received
         return out
 
@@ -147,9 +148,9 @@ class HanReader:
         """End of input: report a frame left incomplete (``truncated``)."""
         out = []
         if self.format != "dongle":
-            self.core.flush()
+            out = self.core.flush()  # frames found in what was left (a cut-short claim)
         if self.dongle is not None:
-            out = self._dongle_items(self.dongle.flush())
+            out += self._dongle_items(self.dongle.flush())
         return out
 
     def reset_stream(self) -> None:

@@ -31,7 +31,7 @@ import sys
 import time
 from typing import Callable, Optional
 
-from .hexinput import HEX, RAW, RECORDING, HexDecoder, sniff
+from .hexinput import HEX, JSONL, P1TEXT, RAW, RECORDING, HexDecoder, sniff
 
 DEFAULT_BAUDRATE = 2400
 DEFAULT_PARITY = "E"
@@ -140,6 +140,9 @@ def _serial_error(port, exc):
             "        sudo usermod -aG dialout %s   (Arch/Fedora: uucp)\n"
             "  or check the owner with: ls -l %s" % (user, port),
         )
+    if code == errno.ENOTTY or "Inappropriate ioctl" in text:
+        return SourceError("%s: not a serial port (a device without serial line settings)" % port,
+                           "give a serial port (/dev/ttyUSB0, /dev/serial/by-id/...), tcp://HOST:PORT or a file")
     if code == errno.EBUSY or "busy" in text.lower():
         return SourceError("%s: port is busy (another program has it open?)" % port,
                            "close it there (ModemManager, a serial monitor, Home Assistant) and retry")
@@ -438,12 +441,19 @@ class FileSource(Source):
         self.chunk = chunk
         self.position = 0  # input bytes consumed (for progress bars)
         self.format = RAW
+        self._read1 = getattr(f, "read1", f.read)
+        self._eof = False
 
     def _raw(self, size):
+        if self._eof:
+            return b""  # a terminal's end of input is said once: never read past it
         try:
-            data = self.f.read(size)
+            # read1: what is there (a pipe or a terminal need not fill the size)
+            data = self._read1(size)
         except OSError as e:
             raise SourceError("%s: %s" % (self.name, e.strerror or e)) from None
+        if not data:
+            self._eof = True
         self.position += len(data)
         return data
 
@@ -460,31 +470,41 @@ class FileSource(Source):
 
 
 class HexFileSource(FileSource):
-    """Hex text (``#`` comments allowed) decoded as it is read."""
+    """Hex text decoded as it is read. A bad line is skipped with a warning
+    (``on_warning(message)``, and kept in ``warnings``, the first 100), so
+    one typo costs the frame it is in, not the file."""
 
-    def __init__(self, f, name, own=True, chunk=65536, head=b""):
+    def __init__(self, f, name, own=True, chunk=65536, head=b"", on_warning=None):
         FileSource.__init__(self, f, name, own, chunk)
         self.format = HEX
-        self.hex = HexDecoder()
+        self.warnings = []
+        self.on_warning = on_warning
+        self.hex = HexDecoder(on_error=self._bad_line)
         self._head = head
         self._done = False
 
-    def read(self, size=None):
-        from .hexinput import HexError
+    @property
+    def bad_lines(self):
+        return self.hex.bad_lines
 
+    def _bad_line(self, e):
+        msg = "%s: bad hex: %s; line skipped" % (self.name, e)
+        if len(self.warnings) < 100:
+            self.warnings.append(msg)
+        if self.on_warning is not None:
+            self.on_warning(msg)
+
+    def read(self, size=None):
         while not self._done:
             if self._head:
                 text, self._head = self._head, b""
             else:
                 text = self._raw(size or self.chunk)
-            try:
-                if not text:
-                    self._done = True
-                    data = self.hex.finish()
-                else:
-                    data = self.hex.feed(text)
-            except HexError as e:
-                raise SourceError("%s: bad hex: %s" % (self.name, e)) from None
+            if not text:
+                self._done = True
+                data = self.hex.finish()
+            else:
+                data = self.hex.feed(text)
             if data:
                 return data
         return None
@@ -549,12 +569,18 @@ class _Lines:
             buf = buf[nl + 1 :]
 
 
-def open_file(path: str, format: str = "auto", speed: Optional[float] = None) -> "FileSource":
+def open_file(path: str, format: str = "auto", speed: Optional[float] = None,
+              on_warning: Optional[Callable[[str], None]] = None) -> "FileSource":
     """A file (or ``"-"``: standard input) as a Source.
 
-    ``format``: ``"auto"`` (sniffed from the first 4 KiB), ``"raw"``,
-    ``"hex"`` or ``"recording"``. ``speed``: for recordings, replay at
-    the recorded pace times ``speed``; None = as fast as possible.
+    ``format``: ``"auto"`` (detected by content from the first 4 KiB: a
+    recording, a P1 telegram as text, the dongle's JSON lines, hex text or
+    raw bytes), or one of ``"raw"``, ``"hex"``, ``"recording"``, ``"p1"``,
+    ``"json"`` to override; ``src.format`` says which. P1 text and JSON
+    lines are passed on as the bytes they are (the reader knows them).
+    ``speed``: for recordings, replay at the recorded pace times ``speed``;
+    None = as fast as possible. ``on_warning(message)``: a bad line of hex
+    text, which is skipped (see ``HexFileSource``).
     """
     if path == "-":
         f = sys.stdin.buffer
@@ -574,24 +600,52 @@ def open_file(path: str, format: str = "auto", speed: Optional[float] = None) ->
             raise SourceError("%s: %s" % (path, e.strerror or e)) from None
         own = True
     head = b""
+    format_given = format
     if format == "auto":
         try:
-            head = f.read(4096)
+            head = _read_head(f, 4096)
         except OSError as e:
             raise SourceError("%s: %s" % (name, e.strerror or e)) from None
         format = sniff(head)
     if format == RECORDING:
         src = RecordingSource(f, name, own, speed, head)
     elif format == HEX:
-        src = HexFileSource(f, name, own, head=head)
-    elif format == RAW:
+        src = HexFileSource(f, name, own, head=head, on_warning=on_warning)
+    elif format in (RAW, P1TEXT, JSONL):
         src = FileSource(f, name, own)
         if head:
             src = _Prefixed(src, head)
+        src.format = format
     else:
-        raise SourceError("unknown input format %r (auto, raw, hex, recording)" % format)
+        raise SourceError("unknown input format %r (auto, raw, hex, recording, p1, json)" % format)
     src.position = len(head)
+    if format_given == "auto" and not head:
+        src._eof = True
     return src
+
+
+def _read_head(f, size):
+    """Up to ``size`` bytes to sniff: what a pipe or terminal has given so far
+    (at least one read), or the file's first ``size`` bytes."""
+    read1 = getattr(f, "read1", None)
+    if read1 is None:
+        return f.read(size)
+    head = read1(size)
+    while head and len(head) < size and not f.isatty() and _is_regular(f):
+        more = read1(size - len(head))
+        if not more:
+            break
+        head += more
+    return head
+
+
+def _is_regular(f):
+    import stat
+
+    try:
+        return stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+    except (OSError, AttributeError, ValueError):
+        return False
 
 
 class _Prefixed(FileSource):

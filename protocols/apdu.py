@@ -111,6 +111,15 @@ class BlockTransfer:
         self.data = data
 
 
+def looks_like_apdu(plain):
+    """True if a decrypted text starts like what meters encrypt: a
+    Data-Notification (``0F``), a general-block-transfer block (``E0``) or a
+    DSMR telegram (``/``). With a wrong key the first byte is random (1 in
+    256 passes), so a plaintext that fails this means the key is wrong, and
+    one that passes means the key is right and anything after is damage."""
+    return len(plain) > 0 and plain[0] in (0x0F, 0xE0, 0x2F)
+
+
 def parse_apdu(buf, max_depth=axdr.MAX_DEPTH, max_count=axdr.MAX_COUNT):
     """Parse one APDU; return DataNotification, Ciphered or BlockTransfer.
 
@@ -135,13 +144,26 @@ def parse_apdu(buf, max_depth=axdr.MAX_DEPTH, max_count=axdr.MAX_COUNT):
 
 
 def parse_data_notification(buf, max_depth=axdr.MAX_DEPTH, max_count=axdr.MAX_COUNT):
+    n, q = data_notification_at(buf, 0, max_depth, max_count)
+    if q != len(buf):
+        raise FormatError(
+            "data-notification: expected the body to end the APDU, found %d bytes after it"
+            % (len(buf) - q),
+            q,
+        )
+    return n
+
+
+def data_notification_at(buf, s, max_depth=axdr.MAX_DEPTH, max_count=axdr.MAX_COUNT):
+    """(DataNotification, end) for the one starting at ``buf[s]``; bytes may
+    follow it (a stream of bare APDUs)."""
     n = len(buf)
-    if n < 6:
-        raise TruncatedError("data-notification: expected at least 6 bytes, found %d" % n, 0)
-    if buf[0] != DATA_NOTIFICATION:
-        raise ApduError("data-notification: expected tag 0x0F, found 0x%02X" % buf[0], 0)
-    invoke = (buf[1] << 24) | (buf[2] << 16) | (buf[3] << 8) | buf[4]
-    p = 5
+    if n - s < 6:
+        raise TruncatedError("data-notification: expected at least 6 bytes, found %d" % (n - s), s)
+    if buf[s] != DATA_NOTIFICATION:
+        raise ApduError("data-notification: expected tag 0x0F, found 0x%02X" % buf[s], s)
+    invoke = (buf[s + 1] << 24) | (buf[s + 2] << 16) | (buf[s + 3] << 8) | buf[s + 4]
+    p = s + 5
     b = buf[p]
     form = "octets"
     if b == 0x09:  # Kaifa's extra Data tag (a meter bug, digest 3.1)
@@ -153,9 +175,8 @@ def parse_data_notification(buf, max_depth=axdr.MAX_DEPTH, max_count=axdr.MAX_CO
     elif b == 0x19:  # a typed date-time, no length byte
         if p + 13 > n:
             raise TruncatedError("data-notification: input ends in the date-time", p)
-        return DataNotification(
-            invoke, DateTime.from_bytes(buf, p + 1), _body(buf, p + 13, max_depth, max_count), "typed"
-        )
+        body, q = _body(buf, p + 13, max_depth, max_count)
+        return DataNotification(invoke, DateTime.from_bytes(buf, p + 1), body, "typed"), q
     if b == 0:
         dt = None
         if form == "octets":
@@ -170,20 +191,14 @@ def parse_data_notification(buf, max_depth=axdr.MAX_DEPTH, max_count=axdr.MAX_CO
         raise FormatError(
             "data-notification date-time: expected length 0 or 12, found %d" % b, p
         )
-    return DataNotification(invoke, dt, _body(buf, p, max_depth, max_count), form)
+    body, q = _body(buf, p, max_depth, max_count)
+    return DataNotification(invoke, dt, body, form), q
 
 
 def _body(buf, p, max_depth, max_count):
     if p >= len(buf):
         raise TruncatedError("data-notification: expected a body, input ends", p)
-    body, q = axdr.decode(buf, p, max_depth, max_count)
-    if q != len(buf):
-        raise FormatError(
-            "data-notification: expected the body to end the APDU, found %d bytes after it"
-            % (len(buf) - q),
-            q,
-        )
-    return body
+    return axdr.decode(buf, p, max_depth, max_count)
 
 
 def parse_ciphered(buf):

@@ -127,8 +127,8 @@ class DateTime:
         y, mo, d, h, mi = self.year, self.month, self.day, self.hour, self.minute
         if y is None or mo is None or d is None or h is None or mi is None:
             return None
-        if not (1 <= mo <= 12 and 1 <= d <= 31 and h <= 23 and mi <= 59):
-            return None
+        if not (1 <= mo <= 12 and 1 <= d <= 31 and h <= 23 and mi <= 59 and y <= 9999):
+            return None  # (ISO 8601 and JSON readers know four-digit years only)
         s = self.second or 0
         if s > 59:
             return None

@@ -13,19 +13,29 @@ Decryption hooks in through ``decrypt``: a callable ``(Ciphered) ->
 act on (digest 3.3):
 
 * no key set and a ciphered APDU arrives: ``EncryptedError`` (``encrypted``);
-* the tag does not verify, or the plaintext is not an APDU (encryption-only
-  frames have no tag, so that is how a wrong key shows): ``DecryptionError``
-  (``key``);
+* the key is wrong: the tag does not verify and the plaintext is not even
+  the start of an APDU, or (encryption-only frames have no tag) the
+  plaintext is not an APDU: ``DecryptionError`` (``key``);
+* the tag does not verify although the key decrypts the frame: the
+  authentication key is wrong or the frame was altered:
+  ``AuthenticationError`` (``auth``);
+* an authentication key is set and a frame has no tag (a downgrade?):
+  ``UnauthenticatedError`` (``unauthenticated``);
+* a plaintext that starts like an APDU but is cut short or malformed: the
+  frame is damaged, its own error (``truncated``, ``format`` …);
 * a frame counter that does not increase: ``ReplayError`` (``replay``);
 * no frames at all: ``Reader.status()`` says so.
 
 ``Reader`` detects the stream's protocol from its content (digest section
 0): HDLC (``7E A…``), wired M-Bus (``68 L L 68``), P1/DSMR ASCII (``/XXX5``)
-or bare ciphered APDUs (``DB 08``, Luxembourg Smarty); general block
-transfer (``E0``) blocks are reassembled whatever carries them.
+or bare APDUs (``DB 08``, Luxembourg Smarty; a pasted ``0F …`` or
+``E6 E7 00 …`` dump); general block transfer (``E0``) blocks are
+reassembled whatever carries them. The framers are in ``hdlc``, ``mbus``,
+``p1`` and ``apduframer``; where each protocol's messages start is
+``sniff.find_signature`` (the detection, loaded while detecting).
 """
 
-from .apdu import BlockTransfer, Ciphered, DataNotification, parse_apdu
+from .apdu import BlockTransfer, Ciphered, DataNotification, looks_like_apdu, parse_apdu
 from .dialects import decode_notification
 from .errors import (
     ApduError,
@@ -46,6 +56,26 @@ except ImportError:
     pass
 
 
+def _sniff():
+    from . import sniff  # while detecting only (see _forget_sniff)
+
+    return sniff
+
+
+def _forget_sniff():
+    """Drop the detection code once a stream is locked: on a device its
+    bytecode lives in the heap (a relock imports it again)."""
+    import sys
+
+    sys.modules.pop(__name__[: -len("decoder")] + "sniff", None)
+    try:
+        import protocols
+
+        del protocols.sniff
+    except (ImportError, AttributeError, KeyError):  # (MicroPython: KeyError)
+        pass
+
+
 def _p1():
     from . import p1  # lazily: not every device reads P1
 
@@ -60,6 +90,14 @@ def decode_apdu(apdu: bytes, decrypt: "Optional[Callable]" = None, _depth: int =
     if isinstance(a, Ciphered):
         if _depth:
             raise ApduError("a ciphered APDU inside a ciphered APDU", 0)
+        if not valid_security_control(a.security_control):
+            raise FormatError(
+                "APDU 0x%02X: security control 0x%02X is not valid (suite %d%s%s): not a ciphered APDU"
+                % (a.tag, a.security_control, a.security_control & 0x0F,
+                   ", compression" if a.security_control & 0x80 else "",
+                   "" if a.security_control & 0x30 else ", neither encrypted nor authenticated"),
+                0,
+            )
         if decrypt is None:
             raise EncryptedError(
                 "APDU 0x%02X is encrypted (system title %s, security 0x%02X): no key is set"
@@ -90,30 +128,23 @@ def _wrong_key(a, why):
 def _decode_plaintext(a, plain, authenticated):
     """Reading for the plaintext of ciphered APDU ``a``.
 
-    Without a verified tag a plaintext that does not parse means a wrong
-    key (``DecryptionError``); with a verified tag the key is right and the
-    parse error is reported as it is.
+    With a verified tag the key is right and a parse error is reported as
+    it is. Without one, a plaintext that does not even start like an APDU
+    (``looks_like_apdu``) means a wrong key (``DecryptionError``); one that
+    does but fails later is a damaged frame, reported as it is
+    (``truncated``, ``format`` …), not as a wrong key.
     """
+    right_key = authenticated or looks_like_apdu(plain)
     if len(plain) and plain[0] == 0x2F:  # '/': a DSMR telegram (Luxembourg Smarty)
-        try:
-            return _p1().decode_telegram(plain)
-        except HanError:
-            if authenticated:
-                raise
-            raise _wrong_key(a, "a valid P1 telegram")
-    try:
-        inner = parse_apdu(plain)
-    except HanError:
-        if authenticated:
-            raise
+        return _p1().decode_telegram(plain)
+    if not right_key:
         raise _wrong_key(a, "a valid APDU")
+    inner = parse_apdu(plain)
     if not isinstance(inner, DataNotification):
-        if authenticated:
-            raise ApduError(
-                "expected a data-notification inside the ciphered APDU, found tag 0x%02X" % plain[0],
-                0,
-            )
-        raise _wrong_key(a, "a data-notification")
+        raise ApduError(
+            "expected a data-notification inside the ciphered APDU, found tag 0x%02X" % plain[0],
+            0,
+        )
     return decode_notification(inner, a.manufacturer)
 
 
@@ -124,129 +155,85 @@ def decode_frame(frame: bytes, decrypt: "Optional[Callable]" = None) -> "Reading
     return decode_apdu(frame.apdu, decrypt)
 
 
-def _find_mbus(buf):
-    """Index of a wired M-Bus long-frame start ``68 L L 68``, or -1."""
-    i = buf.find(b"\x68")
-    while 0 <= i <= len(buf) - 4:
-        if buf[i + 3] == 0x68 and buf[i + 1] == buf[i + 2]:
-            return i
-        i = buf.find(b"\x68", i + 1)
-    return -1
+def wire_bytes(msg):
+    """The bytes of a message as received, for a raw dump, whatever the
+    protocol: an HDLC ``Frame`` or M-Bus ``MbusMessage`` (their ``raw``,
+    kept when the framer's ``keep_raw`` is on; else the APDU they carry),
+    a P1 telegram or a bare APDU (bytes already)."""
+    raw = getattr(msg, "raw", None)
+    if raw is not None:
+        return raw
+    if isinstance(msg, Frame):
+        return msg.info
+    apdu = getattr(msg, "apdu", None)
+    if apdu is not None:
+        return apdu
+    return bytes(msg)
 
 
-def _alpha(b):
-    return 0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A
-
-
-def _find_p1(buf):
-    """Index of a P1 telegram header ``/XXX5`` (FLAG id and a baud digit), or -1."""
-    i = buf.find(b"/")
-    while 0 <= i <= len(buf) - 5:
-        if _alpha(buf[i + 1]) and _alpha(buf[i + 2]) and _alpha(buf[i + 3]) and 0x30 <= buf[i + 4] <= 0x39:
-            return i
-        i = buf.find(b"/", i + 1)
-    return -1
-
-
-def _find_raw(buf):
-    return buf.find(b"\xdb\x08")
+def valid_security_control(sc):
+    """True for a security control byte a meter can send (Green Book 9.2.7.2.2):
+    security suite 0, 1 or 2 (bits 0-3), authentication and/or encryption
+    (bits 4, 5), no compression (bit 7, never used). Anything else (0xF8 from
+    random bytes) is not a ciphered APDU at all: a format error, not a key problem."""
+    return (sc & 0x0F) <= 2 and not sc & 0x80 and sc & 0x30 != 0
 
 
 # Stream protocols (Reader.protocol).
 HDLC = "hdlc"
 MBUS = "mbus"
 P1 = "p1"
-RAW = "apdu"  # bare ciphered APDUs, no framing (Luxembourg Smarty)
+RAW = "apdu"  # bare APDUs, no framing (Luxembourg Smarty, pasted dumps)
 AUTO = "auto"
 
+class _Run:
+    """One framer while the protocol is detected: where it began in the
+    stream (``origin``) and the messages it found, held until a decision."""
 
-class ApduFramer:
-    """Bare ciphered APDUs back to back (``DB 08 title len …``), no checksum:
-    the GCM tag is the only check, so resynchronisation hunts for ``DB 08``."""
+    __slots__ = ("proto", "fr", "origin", "held")
 
-    def __init__(self, max_frame=4096, on_reject=None):
-        self.max_frame = max_frame
-        self.on_reject = on_reject
-        self._buf = bytearray()
-        self.accepted = 0
-        self.oversize = 0
-        self.format_errors = 0
-        self.discarded = 0
-
-    def counters(self):
-        return [
-            ("accepted", self.accepted),
-            ("oversize", self.oversize),
-            ("format_errors", self.format_errors),
-            ("discarded", self.discarded),
-        ]
-
-    def feed(self, data):
-        buf = self._buf
-        buf += data
-        out = []
-        while True:
-            p = buf.find(b"\xdb\x08")
-            if p < 0:
-                k = len(buf) - 1 if len(buf) and buf[-1] == 0xDB else len(buf)
-                self.discarded += k
-                buf[0:k] = b""
-                break
-            if p:
-                self.discarded += p
-                buf[0:p] = b""
-            if len(buf) < 12:
-                break
-            b = buf[10]
-            if b < 0x80:
-                ln, hl = b, 1
-            elif b in (0x81, 0x82) and len(buf) >= 11 + (b & 0x7F):
-                hl = 1 + (b & 0x7F)
-                ln = buf[11] if b == 0x81 else (buf[11] << 8) | buf[12]
-            elif b in (0x81, 0x82):
-                break
-            else:
-                self.format_errors += 1
-                self.discarded += 1
-                buf[0:1] = b""
-                continue
-            total = 10 + hl + ln
-            if total > self.max_frame or ln < 5:
-                if total > self.max_frame:
-                    self.oversize += 1
-                else:
-                    self.format_errors += 1
-                self.discarded += 1
-                buf[0:1] = b""
-                continue
-            if len(buf) < total:
-                break
-            out.append(bytes(buf[:total]))
-            buf[0:total] = b""
-            self.accepted += 1
-        return out
-
-    def flush(self):
-        self.discarded += len(self._buf)
-        self._buf = bytearray()
+    def __init__(self, proto, fr, origin):
+        self.proto = proto
+        self.fr = fr
+        self.origin = origin
+        self.held = []  # [start, end, message, decoded] in stream positions
 
 
 class Reader:
     """A byte stream in, readings out, with the framers' counters.
 
-    ``feed(chunk)`` returns the readings completed by ``chunk``. A frame
-    that verifies but does not decode is counted (``decode_errors``, and
-    ``encrypted``/``key_errors``/``replays`` by cause) and reported through
-    ``on_error`` (or, when that is None, ``on_reject`` like a checksum
-    failure); the stream goes on either way. ``set_raw(on)`` switches
-    ``keep_raw`` (each message keeps its received bytes) on the live framers.
+    ``feed(chunk)`` returns the readings completed by ``chunk``; ``flush()``
+    (end of input) those still found in what is left: a frame cut short is
+    reported ``truncated`` and the frames inside the length it claimed are
+    found all the same. A frame that verifies but does not decode is
+    counted (``decode_errors``, and ``encrypted``/``key_errors``/``replays``
+    by cause) and reported through ``on_error`` (or, when that is None,
+    ``on_reject`` like a checksum failure); the stream goes on either way.
+    ``set_raw(on)`` (or ``keep_raw = on``) makes every message keep its
+    received bytes (``wire_bytes``), whatever the protocol.
 
     ``protocol``: ``"auto"`` (default: detect from the content), ``"hdlc"``,
     ``"mbus"``, ``"p1"`` or ``"apdu"``. While detecting, every framer sees
-    the bytes; the first to deliver a verified frame wins and the others
-    are dropped. A locked stream that yields nothing for ``relock`` bytes
-    goes back to detection (the meter or the port setting changed).
-    ``status()`` gives the condition for a status line.
+    the bytes (those other than HDLC from the first signature of their
+    protocol on) and keeps what it finds; the decision depends on where the
+    messages lie in the stream, never on how it was cut into chunks:
+
+    * the message that ends first wins, of the framers with a check (HDLC
+      HCS/FCS, M-Bus checksum, P1 structure and CRC);
+    * bare APDUs have no check: they win only where no framer with a check
+      has a message starting before their end, once every such framer has
+      judged those bytes, and only two back to back (or one alone at the
+      end of the input) that decode, or are ciphered APDUs with a security
+      control byte of a real suite (the key may be missing or wrong).
+
+    A locked stream that yields nothing for ``relock`` bytes goes back to
+    detection, its framer still running with what it holds and its
+    counters (the meter or the port setting may have changed; a gap of
+    noise loses nothing).
+
+    ``counters()``: every byte is either in an accepted message or counted
+    in ``discarded``, across detection and relocks. ``status()`` gives the
+    condition for a status line.
 
     Rejects made while detecting are held, ``pending`` per framer, and
     reported once that framer's protocol locks; if nothing has locked by
@@ -265,7 +252,7 @@ class Reader:
         self.on_frame = on_frame
         self.max_frame = max_frame
         self.relock = relock
-        self.keep_raw = keep_raw  # HDLC frames carry their bytes (Frame.raw)
+        self._keep_raw = keep_raw  # messages carry their bytes (``raw``)
         self.p1_std_offset = p1_std_offset
         self.pending = pending
         self.decode_errors = 0
@@ -278,94 +265,92 @@ class Reader:
         self._last_was_error = False
         self._gbt = None
         self._fixed = protocol != AUTO
-        self._framers = []
+        self._base = {}  # counters of framers no longer running
         self._pending = None
         self.protocol = None
         if self._fixed:
-            self._lock(protocol, self._make(protocol))
+            run = _Run(protocol, None, 0)
+            run.fr = self._make(protocol, run)
+            self._runs = [run]
+            self._lock(run)
         else:
-            self._detect()
-        # The HDLC framer stays reachable as .framer (existing callers).
+            run = _Run(HDLC, None, 0)
+            run.fr = self._make(HDLC, run)
+            _sniff().detect(self, run, 0)
+        # The current (or, while detecting, HDLC's) framer is .framer.
+
+    @property
+    def keep_raw(self):
+        return self._keep_raw
+
+    @keep_raw.setter
+    def keep_raw(self, on):
+        """Raw mode: every message (HDLC, M-Bus) keeps its bytes (``wire_bytes``)."""
+        self._keep_raw = on
+        for run in self._runs:
+            if hasattr(run.fr, "keep_raw"):
+                run.fr.keep_raw = on
 
     # -- framers -------------------------------------------------------------
 
-    def _make(self, protocol):
+    def _make(self, protocol, run, anchored=False):
         if protocol == HDLC:
-            fr = HdlcFramer(max_frame=self.max_frame, keep_raw=self.keep_raw)
+            fr = HdlcFramer(max_frame=self.max_frame, keep_raw=self._keep_raw)
         elif protocol == MBUS:
             from .mbus import MbusFramer
 
-            fr = MbusFramer()
+            fr = MbusFramer(keep_raw=self._keep_raw)
         elif protocol == P1:
             fr = _p1().P1Framer()
         elif protocol == RAW:
-            fr = ApduFramer()
+            from .apduframer import ApduFramer
+
+            fr = ApduFramer(anchored=anchored or self._fixed)
         else:
             raise ValueError("protocol: expected auto, hdlc, mbus, p1 or apdu, found %r" % protocol)
-        fr.on_reject = self._rejector(protocol, fr)
+        fr.on_reject = self._rejector(run, fr)
         return fr
 
-    def _detect(self):
-        # The HDLC framer (the Nordic case) runs from the start; the others
-        # are created, and their modules imported, only once their
-        # signature shows up in the stream (see _sniff): a dongle on a
-        # Norwegian meter never pays the heap for M-Bus, P1 or GCM code.
-        self.protocol = None
-        self._pending = {}
-        self._framers = [(HDLC, self._make(HDLC))]
-        self.framer = self._framers[0][1]
+    def _lock(self, run):
+        prim = getattr(self, "_primary", None)
+        if prim is not None and run is not prim:
+            # The winner's view replaces the primary's from the detection's
+            # start on: keep what the primary counted before it, and count
+            # the bytes the winner never saw.
+            snap = self._snap
+            base = self._base
+            if snap is not None:
+                for k in snap:
+                    base[k] = base.get(k, 0) + snap[k]
+            base["discarded"] = base.get("discarded", 0) + run.origin - self._detect_at
+        self._primary = None
+        self.protocol = run.proto
+        self._runs = [run]
+        self.framer = run.fr
+        run.fr._spans = None
+        _forget_sniff()
         self._quiet = 0
-        self._tail = b""
-
-    def _sniff(self, data):
-        """Start the framer of every protocol whose signature is in ``data``
-        (or spans the previous chunk's end): ``68 L L 68``, ``/XXX5``, ``DB 08``."""
-        tail = self._tail
-        # bytes: a memoryview has no find() on MicroPython (only while detecting)
-        buf = tail + bytes(data) if tail or type(data) is not bytes else data
-        for proto, find in ((MBUS, _find_mbus), (P1, _find_p1), (RAW, _find_raw)):
-            started = False
-            for p, _ in self._framers:
-                if p == proto:
-                    started = True
-            if started:
-                continue
-            i = find(buf)
-            if i >= 0:
-                fr = self._make(proto)
-                self._framers.append((proto, fr))
-                if i < len(tail):
-                    fr.feed(tail[i:])  # the signature began in the last chunk
-        self._tail = bytes(buf[-5:]) if len(buf) >= 5 else bytes(buf)
-
-    def _lock(self, protocol, framer):
-        self.protocol = protocol
-        self._framers = [(protocol, framer)]
-        self.framer = framer
-        self._quiet = 0
-        pending = self._pending.get(protocol) if self._pending else None
+        pending = self._pending.get(run.proto) if self._pending else None
         self._pending = None
         if pending and self.on_reject is not None:
             for e in pending:
                 self.on_reject(e)
 
-    def _rejector(self, protocol, framer):
+    def _rejector(self, run, framer):
         # Before the protocol is known every framer sees every byte, so most
         # of their complaints are about each other's traffic: keep them (a
         # few) and report only the winner's, once it is known.
         def rej(err):
             off = err.offset
-            held = getattr(framer, "_n", None)
-            if off is not None and held is not None:
-                # Exact when fed in slices that fit the framer's spare room.
-                err.stream_offset = self.bytes_in - held + off
+            if off is not None and hasattr(framer, "_fed"):
+                err.stream_offset = run.origin + framer.pos(off)
             if self.protocol is not None:
-                if self.protocol == protocol and self.on_reject is not None:
+                if self.protocol == run.proto and self.on_reject is not None:
                     self.on_reject(err)
                 return
-            lst = self._pending.get(protocol)
+            lst = self._pending.get(run.proto)
             if lst is None:
-                lst = self._pending[protocol] = []
+                lst = self._pending[run.proto] = []
             if len(lst) < self.pending:
                 lst.append(err)
 
@@ -375,15 +360,10 @@ class Reader:
 
     def feed(self, data: bytes) -> "List[Reading]":
         out = []
+        start = self.bytes_in
         self.bytes_in += len(data)
         if self.protocol is None:
-            self._sniff(data)
-            for proto, fr in self._framers:
-                msgs = fr.feed(data)
-                if msgs:
-                    self._lock(proto, fr)
-                    self._handle(proto, msgs, out)
-                    break
+            _sniff().feed(self, data, start, out)
             return out
         msgs = self.framer.feed(data)
         if msgs:
@@ -392,19 +372,26 @@ class Reader:
         else:
             self._quiet += len(data)
             if not self._fixed and self._quiet > self.relock:
-                self._detect()
+                _sniff().detect(self, self._runs[0], self.bytes_in)
         return out
 
-    def _handle(self, proto, msgs, out):
+    def _handle(self, proto, msgs, out, res=None):
         for m in msgs:
             if self.on_frame is not None:
                 self.on_frame(m)
-            try:
-                r = self._decode(proto, m)
-            except HanError as e:
-                self._count_error(e)
-                self._last_was_error = True
-                continue
+            if res is not None:
+                ok, r = res
+                if not ok:
+                    self._count_error(r)
+                    self._last_was_error = True
+                    continue
+            else:
+                try:
+                    r = self._decode(proto, m)
+                except HanError as e:
+                    self._count_error(e)
+                    self._last_was_error = True
+                    continue
             if r is not None:
                 out.append(r)
                 self.readings += 1
@@ -419,7 +406,7 @@ class Reader:
         if len(apdu) and apdu[0] == 0xE0:
             bt = parse_apdu(apdu)
             if self._gbt is None:
-                from .mbus import GbtAssembler
+                from .gbt import GbtAssembler
 
                 self._gbt = GbtAssembler()
             whole = self._gbt.add(bt)
@@ -433,7 +420,7 @@ class Reader:
         k = e.kind
         if k == "encrypted":
             self.encrypted += 1
-        elif k == "key":
+        elif k == "key" or k == "auth":
             self.key_errors += 1
         elif k == "replay":
             self.replays += 1
@@ -443,33 +430,29 @@ class Reader:
             cb(e)
 
     def set_raw(self, on):
-        """Keep each message's received bytes (``Frame.raw``) or stop doing so."""
+        """Keep each message's received bytes (``wire_bytes``) or stop doing so."""
         self.keep_raw = bool(on)
-        for _, fr in self._framers:
-            if hasattr(fr, "keep_raw"):
-                fr.keep_raw = self.keep_raw
 
-    def flush(self) -> None:
-        for _, fr in self._framers:
-            fr.flush()
+    def flush(self) -> "List[Reading]":
+        """End of input: the readings still found in what the framers hold
+        (see the class doc); a frame left incomplete is reported."""
+        out = []
+        if self.protocol is None:
+            _sniff().flush(self, out)
+        else:
+            msgs = self.framer.flush()
+            if msgs:
+                self._handle(self.protocol, msgs, out)
         if self._gbt is not None:
             self._gbt.reset()
-        pending = self._pending
-        if self.protocol is None and pending:
-            # Nothing locked: report the first protocol's rejects (HDLC's
-            # first), so a stream of broken frames does not pass in silence.
-            self._pending = {}
-            for proto in (HDLC, MBUS, P1, RAW):
-                if pending.get(proto):
-                    if self.on_reject is not None:
-                        for e in pending[proto]:
-                            self.on_reject(e)
-                    break
+        return out
 
     # -- reporting -------------------------------------------------------------
 
     def counters(self) -> "Dict[str, int]":
-        """The counters as a dict ``{name: value}``, summed over the live framers."""
+        """The counters as a dict ``{name: value}`` in a fixed order: the
+        locked framer's (while detecting, the primary's: HDLC's, or the one
+        locked before a relock) plus those of framers no longer running."""
         names = (
             "accepted",
             "hcs_errors",
@@ -482,13 +465,16 @@ class Reader:
             "discarded",
         )
         vals = [0] * len(names)
-        for proto, fr in self._framers:
-            if self.protocol is None and proto != HDLC:
-                continue  # while detecting, count the HDLC framer's view only
-            for name, v in fr.counters():
-                for i in range(len(names)):
-                    if names[i] == name:
-                        vals[i] += v
+        base = self._base
+        fr = self._runs[0].fr if self.protocol is not None else self._primary.fr
+        got = fr.counters()
+        for i in range(len(names)):
+            name = names[i]
+            v = base.get(name, 0)
+            for k, x in got:
+                if k == name:
+                    v += x
+            vals[i] = v
         out = [(names[i], vals[i]) for i in range(len(names))]
         # A dict, as hostlib's HanReader.counters() (an ordered one on CPython).
         return dict(out + [
@@ -501,12 +487,15 @@ class Reader:
 
     def status(self) -> "Tuple[str, str]":
         """(code, text) for a status line: ``no_data``, ``no_frames``,
-        ``encrypted`` (no key), ``wrong_key``, ``replay``, ``errors`` or ``ok``."""
+        ``encrypted`` (no key), ``wrong_key``, ``auth_failed`` (the tag fails:
+        wrong authentication key or altered frames), ``unauthenticated`` (no
+        tag although an authentication key is set), ``replay``, ``errors`` or
+        ``ok``."""
         if self.bytes_in == 0:
             return "no_data", "no bytes received: check the cable and the port"
-        accepted = 0
-        for _, fr in self._framers:
-            accepted += fr.accepted
+        accepted = self._base.get("accepted", 0)
+        for run in self._runs:
+            accepted += run.fr.accepted
         if self.protocol is None or (accepted == 0 and self.readings == 0 and self.decode_errors == 0):
             return "no_frames", "bytes arrive but no frame verifies: check speed, parity and inversion"
         e = self.last_error
@@ -516,6 +505,10 @@ class Reader:
                 return "encrypted", "frames arrive but they are encrypted and no key is set"
             if k == "key":
                 return "wrong_key", "frames arrive but the key is wrong: " + str(e)
+            if k == "auth":
+                return "auth_failed", "frames arrive but their authentication tag fails: " + str(e)
+            if k == "unauthenticated":
+                return "unauthenticated", "frames arrive without authentication: " + str(e)
             if k == "replay":
                 return "replay", "a frame counter went backwards (possible replay): " + str(e)
             return "errors", "frames arrive but do not decode: " + str(e)

@@ -103,15 +103,31 @@ class DecodeError(HanError):
 
 
 class EncryptedError(HanError):
-    """A ciphered APDU arrived and no key is set."""
+    """A ciphered APDU arrived and no key is set (the missing key)."""
 
     kind = "encrypted"
 
 
 class KeyError_(HanError):
-    """Decryption failed: the tag does not verify or the plaintext is no APDU."""
+    """The wrong key: the frame does not decrypt to an APDU with the key set
+    (for a frame with a tag: the tag fails too, and the plaintext is not even
+    the start of an APDU)."""
 
     kind = "key"
+
+
+class AuthenticationError(HanError):
+    """The authentication tag does not verify although the key decrypts the
+    frame: the authentication key is wrong, or the frame was altered."""
+
+    kind = "auth"
+
+
+class UnauthenticatedError(HanError):
+    """An authentication key is set and a frame carries no tag (security
+    control without bit 4): refused, it could be a downgrade."""
+
+    kind = "unauthenticated"
 
 
 class ReplayError(HanError):

@@ -146,8 +146,12 @@ class GCM:
         nb = (n + 15) >> 4
         size = nb << 4
         if len(self._ctr) < size:
-            self._ctr = bytearray(size)
-            self._ks = bytearray(size)
+            # Both allocated before either is kept: a MemoryError between the
+            # two must not leave a counter buffer longer than the keystream.
+            ctr = bytearray(size)
+            ks = bytearray(size)
+            self._ctr = ctr
+            self._ks = ks
         ctr = self._ctr
         o = 0
         c = first

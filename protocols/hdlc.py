@@ -269,32 +269,16 @@ class HdlcFramer(Framer):
         Framer.reset_counters(self)
         self.segments = 0
 
-    def flush(self):
-        """End of input: count and report a frame left incomplete; empty the buffer."""
-        buf = self._buf
-        n = self._n
-        p = buf.find(b"\x7e", 0, n)
-        if p > 0:
-            self.discarded += p
-        if p >= 0 and n - p >= 3 and (buf[p + 1] >> 4) == 0xA:
-            self.truncated += 1
-            self.discarded += n - p
-            self._reject(
-                TruncatedError(
-                    "input ends inside a frame: %d of %d bytes"
-                    % (n - p, (((buf[p + 1] << 8) | buf[p + 2]) & 0x7FF) + 2),
-                    p,
-                )
-            )
-        elif p >= 0 and not (self._flag == p and n == p + 1):
-            self.discarded += n - p
-        elif p < 0:
-            self.discarded += n
-        self._n = 0
+    def _end(self):
         self._flag = -1
-        self._seg = None
+        if self._seg is not None:
+            self._seg = None
+            self._seg_at = -1
+            self.truncated += 1
+            self._reject(TruncatedError("input ends before the last segment of a segmented message", 0))
 
-    def _scan(self, out):
+    def _scan(self, out, final=False):
+        """Consume what is held; ``final``: no byte will follow (flush)."""
         buf = self._buf
         p = 0
         n = self._n
@@ -310,29 +294,23 @@ class HdlcFramer(Framer):
                 self._flag = -1
             p = q
             if n - p < 3:
+                if final:
+                    self._cut(p, n)  # a flag and at most one byte: no frame
+                    p = n
                 break
             if buf[p + 1] >> 4 != 0xA:
                 # Not an opening flag: idle fill after a frame, or garbage.
-                if self._flag != p and buf[p + 1] != _FLAG:
-                    self.discarded += 1  # a run of flags is idle fill, not loss
+                # Every byte outside an accepted frame is counted, flags too;
+                # the closing flag of the frame before belongs to it.
+                if self._flag != p:
+                    self.discarded += 1
                 self._flag = -1
                 p += 1
                 continue
             length = ((buf[p + 1] << 8) | buf[p + 2]) & 0x7FF
-            if length + 2 > self.max_frame:
-                self.oversize += 1
-                self._fail(
-                    OversizeError(
-                        "frame length %d exceeds the maximum of %d bytes"
-                        % (length + 2, self.max_frame),
-                        p,
-                    )
-                )
-                p += 1
-                continue
             if length < _MIN_LENGTH:
                 self.length_errors += 1
-                self._fail(LengthError("frame length %d is below the minimum of 9" % length, p))
+                self._fail(p, LengthError("frame length %d is below the minimum of 9" % length, p))
                 p += 1
                 continue
             # The header: at most 2 + 4 + 4 + 1 + 2 bytes after the flag.
@@ -340,12 +318,16 @@ class HdlcFramer(Framer):
             if need > p + length + 1:
                 need = p + length + 1
             if n < need:
-                break
+                if not final:
+                    break
+                self._truncated(p, n, length)
+                p += 1
+                continue
             try:
                 hdr = _header(buf, p, n)
             except HcsError as e:
                 self.hcs_errors += 1
-                self._fail(e)
+                self._fail(p, e)
                 p += 1
                 continue
             except (LengthError, FormatError) as e:
@@ -353,41 +335,86 @@ class HdlcFramer(Framer):
                     self.length_errors += 1
                 else:
                     self.format_errors += 1
-                self._fail(e)
+                self._fail(p, e)
                 p += 1
                 continue
             except TruncatedError:
-                break  # wait for the rest of the header
+                if not final:
+                    break  # wait for the rest of the header
+                self._truncated(p, n, length)
+                p += 1
+                continue
+            if length + 2 > self.max_frame:
+                # Checked after the HCS: only a real header is an oversize frame.
+                self.oversize += 1
+                self._fail(
+                    p,
+                    OversizeError(
+                        "frame length %d exceeds the maximum of %d bytes"
+                        % (length + 2, self.max_frame),
+                        p,
+                    ),
+                )
+                p += 1
+                continue
             end = p + length + 1  # closing flag
             if end >= n:
-                break  # wait for the whole frame
+                if not final:
+                    break  # wait for the whole frame
+                # The input ends inside it: look for frames inside its claim.
+                self._truncated(p, n, length)
+                p += 1
+                continue
             if buf[end] != _FLAG:
                 self.length_errors += 1
                 self._fail(
+                    p,
                     LengthError(
                         "frame length %d: expected the closing flag 0x7E at byte %d, found 0x%02X"
                         % (length, length + 1, buf[end]),
                         p,
-                    )
+                    ),
+                )
+                p += 1
+                continue
+            if not self._afford(end, length):
+                # A run of rejected frames has cost more than WORK checksum
+                # bytes per byte of input: skip this candidate unchecked.
+                self.format_errors += 1
+                self._fail(
+                    p,
+                    FormatError(
+                        "frame of %d bytes not checked: too many rejected frames overlap here"
+                        % (length + 2),
+                        p,
+                    ),
                 )
                 p += 1
                 continue
             try:
                 f = _finish(buf, p, length, hdr[1], hdr[2], hdr[3], hdr[4], hdr[5])
             except FcsError as e:
+                self._spend(length)
                 self.fcs_errors += 1
-                self._fail(e)
+                self._fail(p, e)
                 p += 1
                 continue
             if self.keep_raw:
                 f.raw = bytes(self._mv[p : end + 1])
             # Accepted: the closing flag may open the next frame.
-            p = end
-            self._flag = end
+            if f.segmented and self._seg is None:
+                self._seg_at = self.pos(p)
             f = self._assemble(f)
             if f is not None:
                 self.accepted += 1
                 out.append(f)
+                if self._spans is not None:
+                    self._span(p, end + 1)
+                self._seg_at = -1
+            elif self._seg is None:
+                self._seg_at = -1
+            p = end
+            self._flag = end
         self._drop(p)
         if self._flag >= 0:
             self._flag -= p
@@ -398,11 +425,27 @@ class HdlcFramer(Framer):
             self.discarded += 1
             self._drop(1)
 
-    def _fail(self, err):
+    def _cut(self, p, n):
+        """Final: the bytes p..n (no frame) are discarded, except a closing flag."""
+        self.discarded += n - p - (1 if self._flag == p else 0)
         self._flag = -1
-        self.discarded += 1
+
+    def _truncated(self, p, n, length):
+        self.truncated += 1
+        self._fail(
+            p,
+            TruncatedError(
+                "input ends inside a frame: %d of %d bytes" % (n - p, length + 2), p
+            ),
+        )
+
+    def _fail(self, p, err):
+        if self._flag != p:
+            self.discarded += 1  # the opening flag (a closing one belongs to its frame)
+        self._flag = -1
         if self._seg is not None:
             self._seg = None  # a bad frame breaks a segmented sequence
+            self._seg_at = -1
         self._reject(err)
 
     def _assemble(self, f):

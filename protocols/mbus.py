@@ -13,11 +13,11 @@
     >>> apdu = reassemble(frames)                 # the DLMS APDU (DB …)
 
 ``MbusFramer`` does the same on a byte stream, with HdlcFramer-style
-counters. ``GbtAssembler`` reassembles DLMS general-block-transfer (E0)
-blocks (digest 2.7) whatever the transport.
+counters. (General-block-transfer reassembly, whatever the transport, is
+``protocols.gbt.GbtAssembler``.)
 """
 
-from .framing import Framer
+from .framing import Framer, is_mbus_start
 from .errors import (
     ChecksumError,
     FormatError,
@@ -67,11 +67,12 @@ class MbusFrame:
 class MbusMessage:
     """A reassembled DLMS APDU (``apdu``) and the number of frames it took."""
 
-    __slots__ = ("apdu", "segments")
+    __slots__ = ("apdu", "segments", "raw")
 
-    def __init__(self, apdu, segments):
+    def __init__(self, apdu, segments, raw=None):
         self.apdu = apdu
         self.segments = segments
+        self.raw = raw  # the frames' bytes as received, with keep_raw
 
 
 def frame_length(l_byte):
@@ -181,13 +182,16 @@ class MbusFramer(Framer):
     ``length_errors``, ``format_errors``, ``oversize``, ``truncated``, ``discarded``.
     """
 
-    def __init__(self, max_frame=266, max_msdu=4096, on_reject=None, chunk=256):
+    def __init__(self, max_frame=266, max_msdu=4096, on_reject=None, chunk=256, keep_raw=False):
         self.max_frame = max_frame
+        self.keep_raw = keep_raw  # messages carry their frames' bytes (``raw``)
+        self._raw = None
         self.max_msdu = max_msdu
         self.on_reject = on_reject
         self._seg = None
         self._expect = 0
         self._count = 0
+        self._broken = False
         self.segments = 0
         self._init_buffer(max_frame + chunk)
 
@@ -203,25 +207,19 @@ class MbusFramer(Framer):
     )
     REJECTS = ("checksum_errors", "length_errors", "format_errors", "oversize", "truncated")
 
-    def flush(self):
-        buf = self._buf
-        n = self._n
-        p = buf.find(b"\x68", 0, n)
-        if p >= 0 and n - p >= 4 and buf[p + 3] == _START and buf[p + 1] == buf[p + 2]:
-            self.truncated += 1
-            self._reject(TruncatedError("input ends inside an M-Bus frame", p))
+    def _end(self):
         if self._seg is not None:
             self.truncated += 1
             self._reject(TruncatedError("input ends before the final M-Bus segment", 0))
-        self.discarded += n
-        self._n = 0
         self._seg = None
+        self._seg_at = -1
 
-    def _fail(self, err):
+    def _fail(self, p, err):
         self.discarded += 1
+        self._broken = True  # the next segments of this message are no news
         self._reject(err)
 
-    def _scan(self, out):
+    def _scan(self, out, final=False):
         buf = self._buf
         n = self._n
         p = 0
@@ -232,42 +230,84 @@ class MbusFramer(Framer):
                 break
             p = q
             if n - p < 4:
+                if final:
+                    self.discarded += n - p
+                    p = n
                 break
-            if buf[p + 3] != _START or buf[p + 1] != buf[p + 2]:
+            if not is_mbus_start(buf, p, n):
                 self.discarded += 1
                 p += 1
                 continue
             ln = frame_length(buf[p + 1])
             if ln + 6 > self.max_frame:
                 self.oversize += 1
-                self._fail(OversizeError("M-Bus frame of %d bytes" % (ln + 6), p))
+                self._fail(p, OversizeError("M-Bus frame of %d bytes" % (ln + 6), p))
                 p += 1
                 continue
             if n - p < ln + 6:
-                break
+                if not final:
+                    break
+                # The input ends inside it: look for frames inside its claim.
+                self.truncated += 1
+                self._fail(
+                    p,
+                    TruncatedError(
+                        "input ends inside an M-Bus frame: %d of %d bytes" % (n - p, ln + 6), p
+                    ),
+                )
+                p += 1
+                continue
+            if buf[p + ln + 5] == _STOP and not self._afford(p + ln + 6, ln):
+                self.format_errors += 1
+                self._fail(
+                    p,
+                    FormatError(
+                        "M-Bus frame of %d bytes not checked: too many rejected frames overlap here"
+                        % (ln + 6),
+                        p,
+                    ),
+                )
+                p += 1
+                continue
             try:
                 f = _finish(buf, p, ln)
             except ChecksumError as e:
+                self._spend(ln)
                 self.checksum_errors += 1
-                self._fail(e)
+                self._fail(p, e)
                 p += 1
                 continue
             except FormatError as e:
                 self.format_errors += 1
-                self._fail(e)
+                self._fail(p, e)
                 p += 1
                 continue
-            p += ln + 6
             self.segments += 1
+            if f.segment == 0:
+                self._seg_at = self.pos(p)
+            if self.keep_raw:
+                if f.segment == 0:
+                    self._raw = bytearray()
+                if self._raw is not None:
+                    self._raw += self._mv[p : p + ln + 6]
             m = self._assemble(f)
             if m is not None:
+                if self.keep_raw and self._raw is not None:
+                    m.raw = bytes(self._raw)
+                    self._raw = None
                 self.accepted += 1
                 out.append(m)
+                if self._spans is not None:
+                    self._span(p, p + ln + 6)
+            if self._seg is None:
+                self._seg_at = -1
+            p += ln + 6
         self._drop(p)
 
     def _assemble(self, f):
         seg = f.segment
         if seg == 0:
+            self._broken = False
             if self._seg is not None:
                 self.format_errors += 1
                 self._reject(FormatError("M-Bus segments: a new message before the FIN segment", 0))
@@ -278,6 +318,8 @@ class MbusFramer(Framer):
             self._expect = 1
             self._count = 1
             return None
+        if self._seg is None and self._broken:
+            return None  # the rest of a message whose first segment was rejected
         if self._seg is None or seg != self._expect & 0x0F:
             self.format_errors += 1
             self._reject(
@@ -301,43 +343,4 @@ class MbusFramer(Framer):
             m = MbusMessage(bytes(self._seg), self._count)
             self._seg = None
             return m
-        return None
-
-
-class GbtAssembler:
-    """General-block-transfer (E0) reassembly: ``add(BlockTransfer)`` returns
-    the complete APDU after the last block, else None.
-
-    Blocks are numbered from 1; block 1 starts a new message; a gap drops
-    the partial one and raises FormatError.
-    """
-
-    def __init__(self, max_msdu=8192):
-        self.max_msdu = max_msdu
-        self._buf = None
-        self._next = 1
-
-    def reset(self):
-        self._buf = None
-        self._next = 1
-
-    def add(self, bt):
-        if bt.block_number == 1:
-            self._buf = bytearray()
-            self._next = 1
-        if self._buf is None or bt.block_number != self._next:
-            expected = self._next if self._buf is not None else 1
-            self.reset()
-            raise FormatError(
-                "general-block-transfer: expected block %d, found %d" % (expected, bt.block_number), 0
-            )
-        self._buf += bt.data
-        self._next += 1
-        if len(self._buf) > self.max_msdu:
-            self.reset()
-            raise OversizeError("general-block-transfer message exceeds %d bytes" % self.max_msdu, 0)
-        if bt.last:
-            out = bytes(self._buf)
-            self.reset()
-            return out
         return None

@@ -90,20 +90,35 @@ _NAMED = {
     "voltage_swells_l1": (None, "total_increasing"),
     "voltage_swells_l2": (None, "total_increasing"),
     "voltage_swells_l3": (None, "total_increasing"),
+    # Numbers that are codes or identifiers, not quantities: diagnostic.
+    "meter_number": (None, None),
+    "breaker_state": (None, None),
+    "mbus_device_type": (None, None),
+    "power_failure_log": (None, None),
 }
+# Spellings meters use (P1 telegrams) -> the one Home Assistant's unit lists
+# have; the value is the same quantity, only the symbol differs.
+_UNITS = {"kVArh": "kvarh", "kVAr": "kvar", "m3": "m\u00b3"}
+
+
+def ha_unit(unit):
+    """A register's unit as Home Assistant spells it (``kVArh`` -> ``kvarh``)."""
+    return _UNITS.get(unit, unit)
 
 
 def classes(name, unit, value):
     """(device_class, state_class) Home Assistant allows for a register, or
-    (None, None) for a text (no state class: not a number)."""
+    (None, None) for a text or a code (diagnostic: no state class)."""
     if isinstance(value, str) or value is None or isinstance(value, bool):
         return None, None
     c = _NAMED.get(name)
     if c is not None:
         return c
-    c = _CLASSES.get(unit)
+    c = _CLASSES.get(ha_unit(unit))
     if c is not None:
         return c
+    if unit == "m3" or (name is not None and "_energy" in name):
+        return None, "total_increasing"  # a cumulative register (gas/water volume, energy in another unit)
     return None, "measurement"
 
 
@@ -377,7 +392,7 @@ class Messages:
             obj = "obis_" + slug(reg.obis)
             name = None
         dc, sc = classes(reg.name, reg.unit, reg.value)
-        return (obj, name, reg.obis, reg.unit, dc, sc)
+        return (obj, name, reg.obis, ha_unit(reg.unit), dc, sc)
 
     # -- payloads ------------------------------------------------------------------
     def _device(self, m):

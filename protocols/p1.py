@@ -25,7 +25,7 @@ Device profile: 115200 8N1, inverted (DSMR 4/5, SE/FI H1, BE, LU); DSMR
 on garbage, with a bounded buffer and HdlcFramer-style counters.
 """
 
-from .framing import Framer
+from .framing import Framer, is_p1_header
 from .crc import crc16_arc
 from .errors import ChecksumError, FormatError, OversizeError, TruncatedError
 from . import meters as _meters
@@ -329,22 +329,7 @@ def decode_telegram(data, verify=True, std_offset=STD_OFFSET):
     return reading_from(parse_telegram(data, verify), std_offset)
 
 
-def is_header(buf, p, n):
-    """True if buf[p:] starts like a telegram header ``/XXXZ`` (as far as it goes):
-    three letters (FLAG id) and the baud-rate digit."""
-    if p >= n or buf[p] != 0x2F:
-        return False
-    for i in range(1, 4):
-        if p + i >= n:
-            return True
-        c = buf[p + i]
-        if not (0x41 <= c <= 0x5A or 0x61 <= c <= 0x7A):
-            return False
-    if p + 4 < n:
-        c = buf[p + 4]
-        if c < 0x30 or c > 0x39:  # the baud-rate identification digit
-            return False
-    return True
+is_header = is_p1_header  # (one place for every protocol's signature: protocols.framing)
 
 
 class P1Framer(Framer):
@@ -495,6 +480,7 @@ class P1Framer(Framer):
                             done = True
                             break
                     out.append(bytes(tele))
+                    self._span(p, lf + 1)
                     self.accepted += 1
                     p = lf + 1
                     self._in = False

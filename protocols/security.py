@@ -7,17 +7,26 @@
 
 ``make_decryptor(key, auth_key=None, aes=None)`` returns a callable
 ``(Ciphered) -> (plaintext, authenticated)``, the hook of
-``protocols.decoder.decode_apdu`` and ``Reader``:
+``protocols.decoder.decode_apdu`` and ``Reader``. The security policy (one
+place; docs/design.md, "Security policy"):
 
-* SC bit 4 set (a 12-byte tag) and an authentication key given: the tag is
-  verified (AAD = SC ‖ AK); a mismatch raises ``DecryptionError`` (kind
-  ``key``): the key or the authentication key is wrong. ``authenticated``
-  is True.
+* no key set: ``decode_apdu`` raises ``EncryptedError`` (kind ``encrypted``);
+* SC 0x30/0x31 (a 12-byte tag) and an authentication key given: the tag is
+  verified (AAD = SC ‖ AK); ``authenticated`` is True. A mismatch is told
+  apart by the plaintext: if the key still decrypts the frame to the start
+  of an APDU, ``AuthenticationError`` (kind ``auth``: the authentication key
+  is wrong, or the frame was altered); if not, ``DecryptionError`` (kind
+  ``key``: the key is wrong);
 * a tag but no authentication key: decrypted by CTR without verification,
-  ``authenticated`` False (the reading says so).
-* no tag (SC 0x20/0x21, encryption only): CTR; ``authenticated`` False. A
-  wrong key then shows as a plaintext that is not an APDU, which
-  ``decode_apdu`` reports as ``DecryptionError`` too.
+  ``authenticated`` False (the reading says so);
+* an authentication key given and a frame without a tag (SC 0x20/0x21,
+  or a tag stripped and the SC changed): refused, ``UnauthenticatedError``
+  (kind ``unauthenticated``), since it could be a downgrade;
+* no tag and no authentication key (SC 0x20/0x21, encryption only): CTR;
+  ``authenticated`` False. A wrong key then shows as a plaintext that is no
+  APDU, which ``decode_apdu`` reports as ``DecryptionError`` (``key``); a
+  plaintext that starts like an APDU but is cut short or malformed is a
+  damaged frame, reported as such (``truncated``, ``format`` …).
 * frame counters: per system title, a counter that does not increase raises
   ``ReplayError`` (kind ``replay``). A counter is remembered only once the
   frame proved genuine (tag verified, or ``decode_apdu`` parsed the
@@ -29,7 +38,8 @@ swaps the AES engine for the ``cryptography`` package; behaviour and errors
 are the same.
 """
 
-from .errors import DecryptionError, ReplayError
+from .apdu import looks_like_apdu  # noqa: F401 (policy helper, re-exported)
+from .errors import AuthenticationError, DecryptionError, ReplayError, UnauthenticatedError
 
 
 def parse_key(key, what="key"):
@@ -105,6 +115,14 @@ class BaseDecryptor:
         )
         sc = c.security_control
         tag = c.auth_tag
+        if tag is None and self.auth_key is not None:
+            raise UnauthenticatedError(
+                "the frame from %s (counter %d, security control 0x%02X) carries no "
+                "authentication tag although an authentication key is set: refused "
+                "(remove the authentication key if this meter does not authenticate)"
+                % (title.hex().upper(), counter, sc),
+                0,
+            )
         if not c.encrypted:
             # Authentication only (SC 0x10): the "ciphertext" is the plaintext.
             if tag is not None and self.auth_key is not None:
@@ -113,7 +131,7 @@ class BaseDecryptor:
                     self._gcm_decrypt(iv, b"", aad, tag)
                 except ValueError:
                     self.tag_errors += 1
-                    raise DecryptionError(self._tag_message(c), 0)
+                    raise AuthenticationError(self._tag_message(c, "the authentication key"), 0)
                 self.confirm(c)
                 return c.ciphertext, True
             return c.ciphertext, False
@@ -123,7 +141,9 @@ class BaseDecryptor:
                 plain = self._gcm_decrypt(iv, c.ciphertext, aad, tag)
             except ValueError:
                 self.tag_errors += 1
-                raise DecryptionError(self._tag_message(c), 0)
+                if looks_like_apdu(self._ctr(iv, c.ciphertext)):
+                    raise AuthenticationError(self._tag_message(c, "the authentication key"), 0)
+                raise DecryptionError(self._tag_message(c, "the key"), 0)
             self.confirm(c)
             return plain, True
         return self._ctr(iv, c.ciphertext), False
@@ -137,11 +157,15 @@ class BaseDecryptor:
                 self._last[c.system_title] = c.invocation_counter
 
     @staticmethod
-    def _tag_message(c):
-        return (
-            "authentication tag of the frame from %s (counter %d) does not verify: "
-            "the encryption key or the authentication key is wrong"
-            % (c.system_title.hex().upper(), c.invocation_counter)
+    def _tag_message(c, which):
+        if which == "the key":
+            why = "and it does not decrypt to an APDU: the key is wrong (or the frame is damaged)"
+        else:
+            why = "although the key decrypts it: the authentication key is wrong, or the frame was altered"
+        return "authentication tag of the frame from %s (counter %d) does not verify, %s" % (
+            c.system_title.hex().upper(),
+            c.invocation_counter,
+            why,
         )
 
 

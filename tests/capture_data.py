@@ -24,12 +24,11 @@ DATA_ENDINGS = (".hex", ".txt")
 
 
 def read_hex(path):
-    """Bytes of a .hex capture: hex digits, white space, '#' comments."""
-    out = []
-    with open(path) as f:
-        for line in f:
-            out.append(line.split("#", 1)[0])
-    return bytes.fromhex("".join("".join(out).split()))
+    """Bytes of a .hex capture: hex digits, white space, '#' comments (protocols.hextext, the one hex reader)."""
+    from protocols.hextext import hex_lines
+
+    with open(path, "rb") as f:
+        return hex_lines(f)
 
 
 def expected(folder):

@@ -102,9 +102,11 @@ def test_decode_reports_malformed_frames_with_their_kind(name, info):
 
 def test_decode_exit_codes_and_errors(tmp_path):
     bad = tmp_path / "bad.hex"
-    bad.write_text("7E A0 D2\n41 0X 83\n")
+    bad.write_text("7E A0 D2\n41 0G 83\n")
     code, out, err = run(["decode", str(bad)])
-    assert code == 1 and "bad hex: line 2, column 5: 'X' is not a hex digit" in err
+    # The bad line is skipped with its place; nothing decodes: status 1, with the summary.
+    assert code == 1 and "bad hex: line 2, column 5: 'G' is not a hex digit; line skipped" in err
+    assert "0 frames decoded" in err and "1 bad line of hex skipped" in err
     assert run(["decode", "--frobnicate"])[0] == 2
     assert run([])[0] == 2
     code, out, err = run(["decode", "--key", "00112233", DOC_HEX])

@@ -66,7 +66,7 @@ def _apdu(data):
     r.feed(data)
     apdus = [f.apdu for f in frames]
     if apdus[0][0] == 0xE0:
-        from protocols.mbus import GbtAssembler
+        from protocols.gbt import GbtAssembler
 
         g = GbtAssembler()
         for a in apdus:
@@ -149,7 +149,8 @@ def test_wrong_and_missing_key(case):
     if keys["auth_key"] is not None:
         with pytest.raises(HanError) as ei:
             hostlib.decode(data, key=keys["key"], auth_key=wrong)
-        assert ei.value.kind == "key"
+        # the key decrypts, the tag fails: the authentication key (issue 12 item 8)
+        assert ei.value.kind == "auth"
         r = hostlib.decode(data, key=keys["key"])  # tag present, no AK: decrypt, unauthenticated
         assert r.authenticated is False
         _check(r, exp, name)
@@ -263,6 +264,16 @@ def test_roundtrip_security_controls(key, ak, title, counter, sc, plain):
     apdu = encrypt_apdu(key, plain, title, counter, sc, ak)
     c = parse_apdu(apdu)
     for dec in (Decryptor(key, ak), make_decryptor(key, ak, aes=CryptographyECB)):
+        if not sc & 0x10:
+            # no tag although an authentication key is set: refused (a downgrade?)
+            with pytest.raises(HanError) as ei:
+                dec(c)
+            assert ei.value.kind == "unauthenticated"
+            continue
         out, auth = dec(c)
         assert bytes(out) == plain
-        assert auth is bool(sc & 0x10)
+        assert auth is True
+    for dec in (Decryptor(key), make_decryptor(key, aes=CryptographyECB)):
+        out, auth = dec(c)
+        assert bytes(out) == plain
+        assert auth is False

@@ -245,7 +245,9 @@ def test_replay_on_the_webassembly_vm():
 
 # One Aidon stream runs from about 144k (tools/firmware-replay --heap, 2026-11-22): the steady-state
 # test runs with little room, so the GC works hard and any growth would show.
-STEADY_HEAP = "160k"
+# h12 (issue 12): the chunk-invariant detection and the end-of-input rescan add about 3 KB kept after
+# 1,000 frames (135,104 -> 138,080 B at --heap 160k, tools/firmware-replay --heap-every 1000), so 170k.
+STEADY_HEAP = "170k"
 
 
 def test_10000_frames_without_heap_growth(tmp_path):

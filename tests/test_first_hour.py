@@ -347,3 +347,282 @@ def test_record_count_counts_p1_telegrams(tmp_path):
     assert "(3 frames ok, 0 rejected)" in err
     code, out, err = run(["decode", "--json", path])
     assert code == 0 and len(out.splitlines()) == 3
+
+
+# -- item 5: the progress bar goes to stderr only ---------------------------------------------------
+
+
+def _sub(args, **kw):
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "hostlib.cli"] + args, cwd=ROOT, **kw)
+
+
+def test_redirected_readings_with_a_progress_bar_on_a_terminal(tmp_path):
+    import subprocess
+
+    frames = [f.frame for f in sim_frames("kamstrup", 3, 20)]
+    blob = b"".join(frames) * 150  # 3,000 frames, > 1 MiB as hex text
+    big = tmp_path / "big.hex"
+    big.write_text("\n".join(blob[i:i + 32].hex() for i in range(0, len(blob), 32)) + "\n")
+    assert big.stat().st_size > (1 << 20)
+    master, slave = os.openpty()
+    seen = bytearray()
+
+    def drain():
+        while True:
+            try:
+                b = os.read(master, 4096)
+            except OSError:
+                return
+            if not b:
+                return
+            seen.extend(b)
+
+    t = threading.Thread(target=drain, daemon=True)
+    t.start()
+    out = tmp_path / "out.jsonl"
+    with open(out, "wb") as f:
+        p = subprocess.run([sys.executable, "-m", "hostlib.cli", "decode", "--json", "--stats", str(big)],
+                           cwd=ROOT, stdout=f, stderr=slave, stdin=subprocess.DEVNULL, timeout=120,
+                           env=dict(os.environ, COLUMNS="100"))
+    os.close(slave)
+    t.join(5)
+    os.close(master)
+    lines = out.read_text().splitlines()
+    want = [protocols.decode_frame(fr).to_json() for fr in frames] * 150
+    assert p.returncode == 0
+    assert lines == want  # every reading in the file, none on the terminal
+    term = seen.decode("utf-8", "replace")
+    assert '{"meter"' not in term
+    assert "3000 frames decoded, 0 rejected" in term
+
+
+# -- item 6 (and issue 20 item 2): every input kind by its content ----------------------------------
+
+
+def _values(line):
+    d = json.loads(line)
+    return d["meter"], d["time"], [(r["obis"], r["value"], r["unit"]) for r in d["registers"]]
+
+
+def test_every_input_kind_is_detected_by_content(tmp_path):
+    p1 = os.path.join(CAPTURES, "p1", "dsmr50-iskra-mt382.txt")
+    text = open(p1, "rb").read()
+    want = protocols.Reader().feed(text)[0].to_json()
+    hexfile = tmp_path / "p1.hex"
+    hexfile.write_text(text.hex(" ") + "\n")
+    raw = tmp_path / "p1.bin"
+    raw.write_bytes(text)
+    for argv, stdin in ((["decode", "--json", p1], b""), (["decode", "--json", "-"], text),
+                        (["decode", "--json", str(hexfile)], b""), (["decode", "--json", str(raw)], b""),
+                        (["read", "--json", p1], b""), (["replay", "--fast", "--json", p1], b"")):
+        code, out, err = run(argv, stdin)
+        assert code == 0, (argv, err)
+        assert out.splitlines() == [want], argv
+    assert sources.open_file(p1).format == "p1"
+    assert [r.to_json() for r in HanReader(sources.open_file(p1))] == [want]
+    # The dongle's JSON lines, saved to a file, with a status line and a boot message.
+    frames = [f.frame for f in sim_frames("aidon", 3, 3)]
+    readings = [protocols.decode_frame(f) for f in frames]
+    log = tmp_path / "dongle.log"
+    log.write_text('{"status": {"uptime_s": 5}}\n' + "".join(r.to_json() + "\n" for r in readings))
+    code, out, err = run(["decode", "--json", str(log)])
+    assert code == 0 and out.splitlines() == [r.to_json() for r in readings], err
+    assert sources.open_file(str(log)).format == "json"
+    # Raw bytes and hex text of HDLC frames, as before.
+    rawf = tmp_path / "f.bin"
+    rawf.write_bytes(b"".join(frames))
+    code, out, err = run(["decode", "--json", str(rawf)])
+    assert code == 0 and out.splitlines() == [r.to_json() for r in readings]
+
+
+# -- item 7: hex tolerance ---------------------------------------------------------------------------
+
+
+def _hex_lines(frames, form="{} "):
+    lines = []
+    for f in frames:
+        for i in range(0, len(f), 16):
+            lines.append(" ".join(form.format("%02X" % b) for b in f[i:i + 16]).strip())
+    return lines
+
+
+def test_a_typo_costs_one_frame_not_the_file(tmp_path):
+    frames = [f.frame for f in sim_frames("kaifa", 3, 20)]
+    lines = _hex_lines(frames)
+    k = len(lines) // 2
+    lines[k] = lines[k][:7] + "O" + lines[k][8:]  # the letter O for a zero
+    p = tmp_path / "typo.hex"
+    p.write_text("\n".join(lines) + "\n")
+    code, out, err = run(["decode", "--json", str(p)])
+    assert code == 0
+    assert len(out.splitlines()) == 19
+    assert "%s: bad hex: line %d, column 8: 'O' is not a hex digit; line skipped" % (p, k + 1) in err
+
+
+def test_a_cut_last_line_prints_the_summary_and_exits_0(tmp_path):
+    frames = [f.frame for f in sim_frames("aidon", 3, 5)]
+    text = "\n".join(_hex_lines(frames))
+    p = tmp_path / "cut.hex"
+    p.write_text(text[:-1])  # the last line cut in a byte, no line break
+    code, out, err = run(["decode", str(p)])
+    assert code == 0
+    assert out.count("Aidon") == 4
+    assert "4 frames decoded, 1 rejected (truncated 1), 1 bad line of hex skipped" in err
+
+
+@pytest.mark.parametrize("form, sep", [("0x{}", ","), ("{}", ":"), ("0x{}", ", "), ("{}", "-")])
+def test_hex_in_the_forms_people_paste(tmp_path, form, sep):
+    frames = [f.frame for f in sim_frames("kamstrup", 1, 2)]
+    body = "\n".join(sep.join(form.format("%02x" % b) for b in f) for f in frames)
+    p = tmp_path / "forms.hex"
+    p.write_text(body + "\n")
+    code, out, err = run(["decode", "--json", str(p)])
+    assert code == 0, err
+    assert out.splitlines() == [protocols.decode_frame(f).to_json() for f in frames]
+
+
+# -- item 8: random bytes, keys ------------------------------------------------------------------------
+
+
+def test_security_byte_f8_is_a_format_error_not_a_missing_key():
+    from protocols.errors import FormatError
+
+    apdu = bytes.fromhex("DB08") + b"ABCDEFGH" + bytes((0x15, 0xF8)) + bytes(4) + bytes(16)
+    with pytest.raises(FormatError) as ei:
+        protocols.decode_apdu(apdu)
+    assert ei.value.kind == "format" and "security control 0xF8" in str(ei.value)
+    assert "key" not in str(ei.value)
+    rng = __import__("random").Random(17)
+    blob = bytes(rng.getrandbits(8) for _ in range(300_000))
+    blob += apdu * 3
+    code, out, err = run(["decode", "-"], blob)
+    assert code == 1 and "0 frames decoded" in err
+    # No message suggests that a key would help with them (before: "security 0xF8): no key is set").
+    assert not [line for line in err.splitlines() if "0xF8" in line and "key" in line]
+
+
+def test_a_key_for_a_plaintext_meter_is_mentioned_once():
+    frames = b"".join(f.frame for f in sim_frames("aidon", 3, 3))
+    code, out, err = run(["decode", "--key", "00112233445566778899AABBCCDDEEFF", "-"], frames)
+    assert code == 0
+    assert err.count("--key given, but this meter sends plaintext") == 1
+
+
+def test_a_bad_key_is_never_echoed():
+    secret = "0011223344556677889900aabbccddeZ"
+    code, out, err = run(["decode", "--key", secret, "-"], b"")
+    assert code == 2 and secret not in err and secret.upper() not in err and "eZ" not in err
+    code, out, err = run(["decode", "--auth-key", "S3CR3T", "--key", "00" * 16, "-"], b"")
+    assert code == 2 and "S3CR3T" not in err
+
+
+# -- item 9: read says when data stops, and when it returns ---------------------------------------------
+
+
+def test_follow_says_once_when_frames_stop_and_when_they_return():
+    frames = [f.frame for f in sim_frames("aidon", 3, 3)]
+    t = [0.0]
+
+    class Quiet(sources.Source):
+        name = "meter"
+        plan = [frames[0], b"", b"", b"", b"", frames[1], b"", frames[2], None]
+
+        def read(self, size=4096):
+            t[0] += 10.0
+            return self.plan.pop(0)
+
+    events = []
+    got = list(follow(lambda: Quiet(), on_event=lambda k, m: events.append((k, m)), silence=30,
+                      clock=lambda: t[0]))
+    assert len(got) == 3
+    assert [k for k, _ in events] == ["connected", "silent", "resumed", "ended"]
+    assert events[1][1] == "meter: no frame for 30 s (is the meter connected and sending?)"
+    assert events[2][1] == "meter: frames again after 50 s"  # 50 s after the last frame
+
+
+def test_read_reports_silence_on_stderr():
+    from hostlib.simulator import TcpServerSink
+
+    frames = sim_frames("kaifa", 1, 2)
+    srv = TcpServerSink(0)
+
+    def serve():
+        srv.connected.wait(10)
+        srv(frames[0].frame)
+        import time
+
+        time.sleep(1.6)
+        srv(frames[1].frame)
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    try:
+        code, out, err = run(["read", srv.url, "--count", "2", "--silence", "1", "--json"])
+    finally:
+        th.join()
+        srv.close()
+    assert code == 0, err
+    assert err.count("no frame for 1 s") == 1 and err.count("frames again after") == 1
+
+
+# -- item 11: the small things ------------------------------------------------------------------------
+
+
+def test_record_does_not_overwrite_without_force(tmp_path):
+    p = tmp_path / "keep.hanrec"
+    p.write_text("precious\n")
+    code, out, err = run(["record", "tcp://127.0.0.1:1", str(p)])
+    assert code == 1 and "exists" in err and "--force" in err
+    assert p.read_text() == "precious\n"
+
+
+def test_decode_on_a_terminal_says_it_reads_stdin():
+    import subprocess
+
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "hostlib.cli", "decode"], cwd=ROOT, stdin=slave,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        os.write(master, b"\x04")  # Ctrl-D: end of input
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert b"reading standard input" in err and proc.returncode == 1
+
+
+def test_small_errors_have_the_right_status_and_words():
+    code, out, err = run(["read", "tcp://127.0.0.1"])
+    assert code == 2 and "expected tcp://HOST:PORT" in err
+    code, out, err = run(["read", "/dev/null", "--no-reconnect"])
+    assert code == 1 and "not a serial port" in err and "ioctl" not in err
+    p = _sub(["simulate", "--meter", "aidon", "--fast", "--count", "1", "--hex"], capture_output=True, timeout=60)
+    assert b"simulating an Aidon" in p.stderr and b"sent 1 frame\n" in p.stderr
+    code, out, err = run(["decode", "-"], sim_frames("aidon", 3, 1)[0].frame)
+    assert "1 frame decoded" in err
+
+
+def test_dongle_status_lines_print_as_json():
+    r = protocols.decode_frame(AIDON_DOC)
+    stream = ('{"status": {"uptime_s": 5, "locked": true, "serial": "2400-8E1"}}\n' + r.to_json() + "\n").encode()
+    code, out, err = run(["read", "-", "--json"], stream)
+    assert code == 0
+    assert 'dongle status: {"uptime_s": 5, "locked": true, "serial": "2400-8E1"}' in err
+
+
+def test_ctrl_c_ends_decode_like_the_end_of_input():
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "hostlib.cli", "decode", "--json", "--stats", "-"], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write(sim_frames("aidon", 3, 2)[0].frame)
+    proc.stdin.flush()
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert len(out.splitlines()) == 1 and b"1 frame decoded" in err and b"Traceback" not in err

@@ -18,6 +18,7 @@ from protocols.hdlc import parse_frame
 
 FRAMES = [f for _, f, _ in plain_cases()]
 APDUS = [parse_frame(f).apdu for f in FRAMES]
+READINGS = [hostlib.decode(f).to_json() for f in FRAMES]
 
 
 def mutate(data, ops):
@@ -64,10 +65,12 @@ def test_mutated_apdus(apdu, ops):
 def test_mutated_frames(frame, ops):
     data = mutate(frame, ops)
     r = decode_or_error(hostlib.decode, data)
-    if not isinstance(r, HanError):
+    if not isinstance(r, HanError) and data[:1] == b"\x7e":
         # A frame that still verifies decodes to the original's values: a
-        # mutation that survives CRC-16 must not change the meaning.
-        assert parse_frame(data).info in [parse_frame(f).info for f in FRAMES]
+        # mutation that survives CRC-16 must not change the meaning. (A
+        # mutation that cut the header off leaves a bare APDU, which has no
+        # check: hostlib.decode reads it as such.)
+        assert r.to_json() in READINGS
 
 
 @settings(max_examples=2500, suppress_health_check=SLOW)
@@ -86,7 +89,7 @@ def test_reader_on_mixed_streams(parts, ops):
     n = 0
     for i in range(0, len(stream), 97):
         n += len(rd.feed(stream[i : i + 97]))
-    rd.flush()
+    n += len(rd.flush())  # (flush returns the readings found at the end of input)
     c = dict(rd.counters())
     assert c["readings"] == n and n <= len(parts)
 
@@ -97,6 +100,7 @@ def test_memory_stays_bounded_on_a_large_garbage_stream():
 
     rnd = random.Random(1)
     chunk = bytes(rnd.getrandbits(8) for _ in range(65536)) + b"\x7e\xa7\xff" * 100
+    rd.feed(chunk)  # (the first chunk imports the M-Bus, P1 and bare-APDU framers: not growth)
     tracemalloc.start()
     for _ in range(40):  # 2.6 MB
         rd.feed(chunk)

@@ -147,13 +147,15 @@ def test_counters_and_shared_flags():
     shared = AIDON + AIDON[1:]  # the closing flag doubles as the next opening flag
     got = fr.feed(garbage + shared + b"\x7e\x7e" + AIDON)
     assert len(got) == 3
-    assert fr.accepted == 3 and fr.discarded == 3 and fr.rejected == 0
+    # Every byte outside an accepted frame is counted: the garbage and the
+    # two extra flags between the frames (issue 12 item 3).
+    assert fr.accepted == 3 and fr.discarded == 3 + 2 and fr.rejected == 0
     bad = bytearray(AIDON)
     bad[50] ^= 0xFF
     fr.feed(bytes(bad))
     assert fr.fcs_errors == 1 and fr.rejected == 1
     # All but its closing flag, which is kept: it may open the next frame.
-    assert fr.discarded == 3 + len(AIDON) - 1
+    assert fr.discarded == 5 + len(AIDON) - 1
 
 
 def test_on_reject_reports_kind_and_reason():

@@ -213,13 +213,20 @@ def test_tcp_refused_and_closed():
         sources.open_tcp("tcp://nohost")
 
 
-def test_bad_hex_file_is_a_source_error(tmp_path):
+def test_bad_hex_line_is_skipped_with_a_located_warning(tmp_path):
     p = tmp_path / "bad.hex"
-    p.write_text("7E A0 D2\n41 X8\n")
-    src = sources.open_file(str(p))
-    with pytest.raises(sources.SourceError, match="bad hex: line 2, column 4"):
-        while src.read() is not None:
-            pass
+    p.write_text("7E A0 D2\n41 X8\n08 83\n")
+    said = []
+    src = sources.open_file(str(p), on_warning=said.append)
+    data = b""
+    while True:
+        d = src.read()
+        if d is None:
+            break
+        data += d
+    assert data == bytes.fromhex("7EA0D20883")
+    assert said == ["%s: bad hex: line 2, column 4: 'X' is not a hex digit; line skipped" % p]
+    assert src.bad_lines == 1 and src.warnings == said
 
 
 # -- pty end to end ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import hostlib
 from capture_data import CAPTURES, read_hex
 from hostlib.crypto import Decryptor
-from protocols import mbus
+from protocols import gbt, mbus
 from protocols.apdu import parse_apdu
 from protocols.decoder import Reader
 from protocols.errors import HanError
@@ -116,6 +116,6 @@ def test_gbt_lgz_via_hostlib():
     r = hostlib.decode(read_hex(os.path.join(enc, "lg-e450-gbt-dlmsparser-2.hex")), key=k["key"], auth_key=k["auth_key"])
     assert r.authenticated is True and r["1-0:1.8.0.255"] > 0
     # blocks out of order: reported, not decoded
-    g = mbus.GbtAssembler()
+    g = gbt.GbtAssembler()
     with pytest.raises(HanError):
         g.add(parse_apdu(bytes.fromhex("E0C00003000002AABB")))

@@ -43,7 +43,7 @@ def test_cpython_dump_is_what_the_module_promises():
             json.loads(payload)
         elif topic.endswith("/state"):
             assert retain == "0"
-            assert json.loads(payload)["meter"]["manufacturer"] in ("Aidon", "Kaifa", "Kamstrup")
+            assert json.loads(payload)["meter"]["manufacturer"] in ("Aidon", "Kaifa", "Kamstrup", "ISk")
         else:
             assert topic.endswith("/availability") and retain == "1" and payload in ("online", "offline")
     assert n_configs > 100
@@ -58,9 +58,9 @@ def test_device_messages_are_byte_identical(vm):
         (os.path.join(ROOT, "tests", "mp"), "/lib"),
         (mpvm.CAPTURES_DIR, mpvm.VM_CAPTURES_DIR),
     ]
-    # 288k: the VM compiles every module from source (the meter index and
-    # its engines included); the device runs the precompiled .mpy.
-    r = mpvm.run(vm, DUMP, libs=libs, heap="288k", timeout=300, cwd=ROOT)
+    # 512k: the VM compiles every module from source (the meter index and
+    # its engines, the P1 parser included); the device runs the precompiled .mpy.
+    r = mpvm.run(vm, DUMP, libs=libs, heap="512k", timeout=300, cwd=ROOT)
     assert r.returncode == 0, r.stderr.decode(errors="replace")[-3000:]
     device = r.stdout.decode().splitlines()
     host = cpython_lines()

@@ -11,13 +11,25 @@ A hex capture is first converted, a line at a time, into a raw file
 
 
 def _hexline(line):
-    i = line.find(b"#")
-    if i >= 0:
-        line = line[:i]
-    line = b"".join(line.split())
-    if len(line) % 2:
-        raise ValueError("odd number of hex digits")
-    return bytes.fromhex(line.decode())
+    # The one hex reader (protocols/hextext.py); its errors are ValueErrors.
+    return _hex_line()(line)
+
+
+def _hex_line():
+    import sys
+
+    # Imported from the import path proper, not from the current directory
+    # (""): the simulator changes into the flash folder afterwards, and a
+    # package found through "" would then lose its submodules.
+    had = "" in sys.path
+    if had:
+        sys.path.remove("")
+    try:
+        from protocols.hextext import hex_line
+    finally:
+        if had:
+            sys.path.insert(0, "")
+    return hex_line
 
 
 def _is_text(head):

@@ -82,8 +82,11 @@ def main(argv=None):
         err(str(e))
         return EXIT_FAIL
     except KeyboardInterrupt:
+        # Every command ends on Ctrl-C (or SIGTERM) as at the end of its input, with
+        # its summary and the status of what it did; this is only reached when the
+        # interrupt came before it got going (opening, probing): nothing was done.
         err("interrupted")
-        return 130
+        return EXIT_FAIL
     except BrokenPipeError:
         # The reader of our output went away (``| head``): not an error.
         try:

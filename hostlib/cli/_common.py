@@ -91,16 +91,14 @@ def emit(reading, args, index=None):
 
 
 def key_arg(text, what):
-    t = text.strip().replace(" ", "").replace(":", "")
-    if t.lower().startswith("0x"):
-        t = t[2:]
+    """16 key bytes from hex text (the one key parser: protocols.security.parse_key).
+    The key is a secret: no message repeats it, right or wrong."""
+    from protocols.security import parse_key
+
     try:
-        b = bytes.fromhex(t)
-    except ValueError:
-        raise UsageError("%s: expected 32 hex digits (an AES-128 key), found %r" % (what, text)) from None
-    if len(b) != 16:
-        raise UsageError("%s: expected 16 bytes (32 hex digits), found %d" % (what, len(b)))
-    return b
+        return parse_key(text, what)
+    except (ValueError, TypeError) as e:
+        raise UsageError(str(e)) from None
 
 
 def decryptor(args):
@@ -148,10 +146,15 @@ class RejectReporter:
 
 def opener(args, quiet_probe=False):
     """A callable that opens args.source with the serial options of ``add_serial``."""
-    from ..sources import open_source
+    from ..sources import SourceError, open_source, parse_tcp_url
 
     parity = args.parity.upper()
     auto = parity == "AUTO" or args.auto
+    if args.source.startswith("tcp://"):
+        try:
+            parse_tcp_url(args.source)  # a malformed URL is a usage error, found before anything opens
+        except SourceError as e:
+            raise UsageError(e.message) from None
 
     def on_probe(baud, par):
         if not quiet_probe:
@@ -245,6 +248,25 @@ def sink_for(args):
     return sink, lambda: None, "standard output" + (" (hex)" if as_hex else ""), None
 
 
+def article(word):
+    """``an Aidon``, ``a Kaifa``."""
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
 def plural(n, word):
     """``1 frame``, ``2 frames``."""
     return "%d %s%s" % (n, word, "" if n == 1 else "s")
+
+
+class KeyNotice:
+    """Says once when --key was given but the meter sends plaintext (the key is not used)."""
+
+    def __init__(self, args):
+        self.armed = getattr(args, "key", None) is not None
+        self.quiet = getattr(args, "quiet", False)
+
+    def __call__(self, reading):
+        if self.armed and reading.authenticated is None and reading.frame_counter is None:
+            self.armed = False
+            if not self.quiet:
+                err("--key given, but this meter sends plaintext: the key is not needed (and not used)")

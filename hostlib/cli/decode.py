@@ -4,26 +4,29 @@ import os
 import sys
 import time
 
-from ._common import EXIT_FAIL, EXIT_OK, RejectReporter, add_keys, add_output, decryptor, emit, err
+from ._common import (EXIT_FAIL, EXIT_OK, KeyNotice, RejectReporter, add_keys, add_output, decryptor, emit, err,
+                      plural)
 
 ORDER = 10
 
 
 def add_parser(sub):
-    d = sub.add_parser("decode", help="decode frames in a file (raw bytes, hex text or a recording)",
-                       description="Decode every frame in FILE (or standard input): raw bytes or hex text "
-                       "(white space, line breaks and # comments allowed), detected automatically; "
-                       "garbage between frames is skipped. Rejected frames are reported on stderr.")
+    d = sub.add_parser("decode", help="decode frames in a file (raw bytes, hex text, P1 text, JSON lines, a recording)",
+                       description="Decode every frame in FILE (or standard input). The input is recognised by "
+                       "its content: raw bytes, hex text (white space, line breaks, # comments, 0x7E,0xA0 or "
+                       "7e:a0 forms; a bad line is skipped with a warning), a P1 telegram as text, the dongle's "
+                       "JSON lines, or a recording; garbage between frames is skipped. Rejected frames are "
+                       "reported on stderr. Exit status 0 when at least one frame decoded.")
     d.add_argument("file", nargs="?", default="-", metavar="FILE|-")
     add_output(d)
     add_keys(d)
-    d.add_argument("--format", choices=["auto", "raw", "hex", "recording"], default="auto",
-                   help="input format (default: detect)")
+    d.add_argument("--format", choices=["auto", "raw", "hex", "recording", "p1", "json"], default="auto",
+                   help="input format (default: detect from the content)")
     d.add_argument("--protocol", choices=["auto", "hdlc", "mbus", "p1", "apdu"], default="auto",
                    help="framing (default: detect HDLC, M-Bus, P1 or bare APDUs)")
     d.add_argument("--stats", action="store_true", help="print the summary even with --json")
     d.add_argument("--progress", choices=["auto", "always", "never"], default="auto",
-                   help="progress bar on stderr (auto: files over 1 MiB on a terminal)")
+                   help="progress bar on stderr (auto: files over 1 MiB, stderr a terminal)")
     d.set_defaults(func=run)
     return d
 
@@ -34,14 +37,17 @@ def run(args):
     from ..sources import open_file
 
     decrypt = decryptor(args)
-    src = open_file(args.file, args.format)
-    state = {"fed": 0, "frames": 0}
+    if args.file == "-" and _stdin_is_terminal():
+        err("reading standard input (paste hex or pipe a capture in; Ctrl-D ends; or give a FILE, see --help)")
+    src = open_file(args.file, args.format, on_warning=None if args.quiet else err)
+    fed = 0
     head = bytearray()  # the first 64 KiB, to explain a file where nothing was found
 
     def position(e):
         return getattr(e, "stream_offset", None)
 
     rep = RejectReporter(args.quiet, position)
+    notice = KeyNotice(args)
     reader = HanReader(decrypt=decrypt, on_reject=rep, max_frame=2049, format=args.protocol)
     total = None
     if args.file != "-":
@@ -67,9 +73,10 @@ def run(args):
                 head += data[: 65536 - len(head)]
             for i in range(0, len(data), 256):
                 piece = data[i:i + 256]
-                state["fed"] += len(piece)
+                fed += len(piece)
                 for r in reader.feed(piece, src.received):
                     n += 1
+                    notice(r)
                     emit(r, args, None)
             if prog and time.monotonic() - last > 0.1:
                 last = time.monotonic()
@@ -77,6 +84,8 @@ def run(args):
         for r in reader.flush():
             n += 1
             emit(r, args)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C ends the input: the summary and the exit status as at its end
     finally:
         if prog:
             prog.__exit__(None, None, None)
@@ -87,17 +96,26 @@ def run(args):
         # first candidate fails.
         _explain(bytes(head), rep)
     c = reader.counters()
+    bad = getattr(src, "bad_lines", 0)
     if args.stats or not args.json and not args.quiet:
         rej = max(rep.count, c["rejected"])
-        err("%d frame%s decoded, %d rejected%s" % (
-            n, "" if n == 1 else "s", rej,
-            (" (" + ", ".join("%s %d" % kv for kv in sorted(rep.kinds.items())) + ")") if rep.kinds else ""))
+        err("%s decoded, %d rejected%s%s" % (
+            plural(n, "frame"), rej,
+            (" (" + ", ".join("%s %d" % kv for kv in sorted(rep.kinds.items())) + ")") if rep.kinds else "",
+            (", %s of hex skipped" % plural(bad, "bad line")) if bad else ""))
     if n == 0:
         if not rep.count:
             err("no frame found in %s (%s input, %d bytes)" % (
-                "standard input" if args.file == "-" else args.file, src.format, state["fed"]))
+                "standard input" if args.file == "-" else args.file, src.format, fed))
         return EXIT_FAIL
     return EXIT_OK
+
+
+def _stdin_is_terminal():
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _explain(head, rep):

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
 import json
 
-from ._common import (EXIT_FAIL, EXIT_OK, RejectReporter, add_keys, add_output, add_serial, decryptor, emit, err,
+from ._common import (EXIT_FAIL, EXIT_OK, KeyNotice, RejectReporter, add_keys, add_output, add_serial, decryptor, emit, err,
                       opener, plural, positive, stopper)
 
 ORDER = 20
@@ -35,7 +35,7 @@ def run(args):
     from ..reader import HanReader, follow
 
     decrypt = decryptor(args)
-    rep = RejectReporter(args.quiet)
+    rep = RejectReporter(args.quiet or args.live)  # the live view counts them
     reader = HanReader(decrypt=decrypt, on_reject=rep, format=args.input_format,
                        on_status=(lambda s: err("dongle status: %s" % json.dumps(s.data))) if not args.quiet else None)
     stop = stopper(args)
@@ -48,7 +48,8 @@ def run(args):
 
     def event(kind, msg):
         if dash is not None:
-            dash.event(kind, msg)
+            dash.event(kind, msg)  # shown in the view: stderr would scribble over it
+            return
         if kind == "connected":
             if not args.quiet:
                 err(msg)
@@ -57,10 +58,10 @@ def run(args):
 
     def opened():
         src = open_()
-        if getattr(src, "detected", None):
+        if getattr(src, "detected", None) and not args.live:
             err("%s: detected %d 8%s1 (%s)" % (src.name, src.detected[0], src.detected[1],
                                                getattr(src, "detected_protocol", None) or "?"))
-        if getattr(src, "parity_ignored", False) and not args.quiet:
+        if getattr(src, "parity_ignored", False) and not args.quiet and not args.live:
             err("%s: a pty has no parity; reading 8N1" % src.name)
         return src
 
@@ -71,8 +72,10 @@ def run(args):
         if dash is not None:
             n = dash.run(gen, reader, count=args.count)
         else:
+            notice = KeyNotice(args)
             for r in gen:
                 n += 1
+                notice(r)
                 emit(r, args)
                 if args.count and n >= args.count:
                     break

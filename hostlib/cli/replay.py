@@ -1,6 +1,6 @@
 # hostlib/cli/replay.py: ``hanreader replay``: a recording decoded, or re-sent to a pty/TCP.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
-from ._common import (EXIT_FAIL, EXIT_OK, RejectReporter, add_keys, add_output, decryptor, emit, err, positive,
+from ._common import (EXIT_FAIL, EXIT_OK, KeyNotice, RejectReporter, add_keys, add_output, decryptor, emit, err, plural, positive,
                       sink_for)
 
 ORDER = 40
@@ -31,7 +31,7 @@ def run(args):
     from ..sources import open_file
 
     speed = None if args.fast else args.speed
-    src = open_file(args.file, "auto", speed=speed)
+    src = open_file(args.file, "auto", speed=speed, on_warning=None if args.quiet else err)
     if src.format != "recording" and not args.fast:
         err("%s is %s input, not a recording: no timing to replay, sending it at once" % (args.file, src.format))
     output = args.pty or args.port or args.tcp is not None or args.raw
@@ -54,13 +54,18 @@ def run(args):
                 close()
             return EXIT_OK if n else EXIT_FAIL
         rep = RejectReporter(args.quiet)
+        notice = KeyNotice(args)
         reader = HanReader(decrypt=decryptor(args), on_reject=rep)
-        for r in reader.readings(src):
-            n += 1
-            emit(r, args)
+        try:
+            for r in reader.readings(src):
+                n += 1
+                notice(r)
+                emit(r, args)
+        except KeyboardInterrupt:
+            pass
         if not args.quiet:
             c = reader.counters()
-            err("%d reading%s, %d rejected" % (n, "" if n == 1 else "s", c["rejected"]))
+            err("%s, %d rejected" % (plural(n, "reading"), c["rejected"]))
         return EXIT_OK if n else EXIT_FAIL
     except KeyboardInterrupt:
         return EXIT_OK

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
 from protocols.meters import catalog as meters
 
-from ._common import EXIT_OK, UsageError, err, positive, sink_for
+from ._common import EXIT_OK, UsageError, article, err, plural, positive, sink_for
 
 ORDER = 50
 
@@ -60,8 +60,8 @@ def run(args):
         timer = threading.Timer(args.duration, stop.set)
         timer.daemon = True
         timer.start()
-    err("simulating a %s %s (%d-phase) -> %s, %s (Ctrl-C to stop)" % (
-        sim.cfg["manufacturer"], sim.meter_type, sim.phases, where,
+    err("simulating %s %s (%d-phase) -> %s, %s (Ctrl-C to stop)" % (
+        article(sim.cfg["manufacturer"]), sim.meter_type, sim.phases, where,
         "as fast as possible" if not speed else ("real time" if speed == 1 else "%gx real time" % speed)))
     if obj is not None and getattr(obj, "path", None) and getattr(obj, "master", None) is not None:
         err("read it with: hanreader read %s" % obj.path)
@@ -86,7 +86,7 @@ def run(args):
     finally:
         stop.set()
         close()
-    err("sent %d frames" % n)
+    err("sent %s" % plural(n, "frame"))
     return EXIT_OK
 
 

@@ -11,7 +11,10 @@ the entries into a Reading.
 from .. import meters as _meters
 from .. import obis as _obis
 from ..cosem import Date, DateTime, Time
+from ..errors import FormatError
 from ..reading import Meter, Reading, Register
+
+_INF = float("inf")
 
 _INFO = _obis._INFO  # the registry's per-code cache, read directly on the hot path
 _UNIT = _obis._UNIT_CACHE
@@ -148,6 +151,10 @@ def to_register(code, value, scaler, unit_enum, zero_is_local=False):
     (see ``as_time``)."""
     inf = _INFO.get(code) or _obis.info(code)
     t = type(value)
+    if t is float and (value != value or value * 10.0 ** (scaler or 0) in (_INF, -_INF)):
+        # JSON has no NaN or Infinity (issue 12 item 6): a format error.
+        raise FormatError("register %s: the float value %r (scaler %s) has no finite number"
+                          % (inf[0], value, scaler))
     if t is int or t is float:
         if unit_enum is None:
             unit = inf[2]
@@ -160,13 +167,16 @@ def to_register(code, value, scaler, unit_enum, zero_is_local=False):
     if t is str:  # a text as sent (a clock sent as text stays text)
         return Register(ostr, name, value, None, None, pre)
     if t is bool:
-        return Register(ostr, name, value, None, None, pre)
+        # A register's value is a number or a text (docs/reading-schema.md).
+        raise FormatError("register %s: expected a number or a text, found a boolean" % ostr)
     if name == "clock" or looks_like_time(value):
         iso = as_time(value, zero_is_local)
-        if iso is None and isinstance(value, DateTime):
-            iso = value.to_bytes().hex().upper()
         if iso is not None:
             return Register(ostr, name, iso, None, None, pre)
+        if name == "clock" or isinstance(value, DateTime):
+            # Not a valid date-time (an hour above 23, a year above 9999):
+            # null, as docs/reading-schema.md says, never its bytes as text.
+            return Register(ostr, name, None, None, None, pre)
     if t in (bytes, bytearray, str):
         return Register(ostr, name, text(value), None, None, pre)
     if t is Date or t is Time:

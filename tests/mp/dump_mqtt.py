@@ -2,7 +2,9 @@
 # makes for the streams of mqtt_streams.py, one per line, so that
 # tests/test_mqtt_messages.py can compare MicroPython's bytes with CPython's.
 # Not a test module itself (no test_ prefix).
+import mptest
 import mqtt_streams
+from protocols.decoder import Reader
 from protocols.mqtt import Messages
 
 
@@ -19,6 +21,11 @@ def main():
             show(m.reading(rd))
         show(m.message(m.status_topic, b"online"))
         show([m.offline()])
+    # A P1 telegram (DSMR 5.0: kW/kWh, and a gas meter in m3 -> "m\u00b3").
+    m = Messages("p1", sw_version="0.1.0")
+    r = Reader()
+    for rd in r.feed(mptest.read_data("p1/dsmr50-iskra-mt382.txt")):
+        show(m.reading(rd))
     m = Messages("named", topic_prefix="home/han", discovery_prefix="ha", meter_name="House meter")
     for rel, rd in mqtt_streams.stream("aidon"):
         show(m.reading(rd))

@@ -102,16 +102,10 @@ def read_data(rel):
 def read_hex(rel):
     """The bytes of a .hex capture (hex digits, white space, '#' comments),
     read line by line so that a big annotated file needs little heap."""
-    out = bytearray()
-    with open(data_path(rel)) as f:
-        for line in f:
-            k = line.find("#")
-            if k >= 0:
-                line = line[:k]
-            line = "".join(line.split())
-            if line:
-                out += bytes.fromhex(line)
-    return bytes(out)
+    from protocols.hextext import hex_lines  # the one hex reader, on MicroPython too
+
+    with open(data_path(rel), "rb") as f:
+        return hex_lines(f)
 
 
 class AssertRaisesFailed(AssertionError):

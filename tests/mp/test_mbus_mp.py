@@ -3,7 +3,7 @@
 # the Sagemcom L-overflow quirk, the streaming framer, GBT, and the Reader
 # detecting M-Bus and decrypting (Netz NOe sample key) to asserted values.
 import mptest
-from protocols import mbus
+from protocols import gbt, mbus
 from protocols.apdu import BlockTransfer
 from protocols.decoder import Reader
 from protocols.errors import HanError
@@ -74,7 +74,7 @@ def test_segment_gap_rejected():
 
 
 def test_gbt_assembler():
-    g = mbus.GbtAssembler()
+    g = gbt.GbtAssembler()
     assert g.add(BlockTransfer(False, True, 1, 1, 0, b"\x0f\x00")) is None
     assert g.add(BlockTransfer(True, True, 1, 2, 0, b"\x01\x02")) == b"\x0f\x00\x01\x02"
     g.add(BlockTransfer(False, True, 1, 1, 0, b"ab"))

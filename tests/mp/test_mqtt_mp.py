@@ -127,6 +127,15 @@ def test_classes_and_units_as_home_assistant_allows():
     assert mqtt.classes("x", "VAh", 5) == (None, "total_increasing")
     assert mqtt.classes("meter_id", None, "7359") == (None, None)
     assert mqtt.classes(None, None, 7) == (None, "measurement")
+    # P1 spellings: Home Assistant's symbol, and cumulative stays cumulative.
+    assert mqtt.ha_unit("kVArh") == "kvarh" and mqtt.ha_unit("kVAr") == "kvar" and mqtt.ha_unit("W") == "W"
+    assert mqtt.ha_unit("m3") == "m\u00b3"
+    assert mqtt.classes("reactive_energy_import", "kVArh", 1.5) == ("reactive_energy", "total_increasing")
+    assert mqtt.classes("reactive_power_export_l2", "kVAr", 0.1) == ("reactive_power", "measurement")
+    assert mqtt.classes("mbus_reading", "m3", 12.5) == (None, "total_increasing")
+    assert mqtt.classes("apparent_energy_import", "kVAh", 3.0) == (None, "total_increasing")
+    assert mqtt.classes("meter_number", None, 123) == (None, None)
+    assert mqtt.classes("breaker_state", None, 1) == (None, None)
 
 
 def test_kaifa_and_kamstrup_identity():
