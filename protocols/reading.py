@@ -126,9 +126,20 @@ class Reading:
     attributes: ``authenticated`` (None for plaintext, False when a tag was
     present but not verified for lack of an authentication key, True when
     verified) and ``frame_counter`` (ciphered pushes).
+
+    Two facts are in the JSON only when set (docs/reading-schema.md):
+
+    * ``unknown``: a push in a layout no declaration knows (issue 19):
+      ``(signature, values)``, the structure's type signature and every
+      value by position as ``(type, raw value)``; ``layout`` is then
+      ``"unknown"`` and ``registers`` is empty;
+    * ``declared``: the OBIS codes whose scaler and unit were not on the
+      wire but taken from the meter's declared table (a self-describing
+      push that captures values without their scaler-units).
     """
 
-    __slots__ = ("meter", "time_text", "registers", "authenticated", "frame_counter", "_received")
+    __slots__ = ("meter", "time_text", "registers", "authenticated", "frame_counter", "_received",
+                 "unknown", "declared")
 
     def __init__(self, meter: "Meter", time: "Any", registers: "List[Register]", authenticated: "Optional[bool]" = None,
                  frame_counter: "Optional[int]" = None, received_at: "Any" = None) -> None:
@@ -140,8 +151,15 @@ class Reading:
         self.authenticated = authenticated
         self.frame_counter = frame_counter
         self._received = None
+        self.unknown = None
+        self.declared = None
         if received_at is not None:
             self.received_at = received_at
+
+    @property
+    def layout(self) -> "Optional[str]":
+        """``"unknown"`` for a push in a layout no declaration knows, else None."""
+        return None if self.unknown is None else "unknown"
 
     # -- time ------------------------------------------------------------------
     @property
@@ -229,6 +247,12 @@ class Reading:
         d = {"meter": self.meter.to_dict(), "time": self.time_text}
         if self._received is not None:
             d["received_at"] = self._received
+        if self.unknown is not None:
+            d["layout"] = "unknown"
+            d["signature"] = self.unknown[0]
+            d["values"] = [{"type": t, "value": _plain_value(v)} for t, v in self.unknown[1]]
+        if self.declared is not None:
+            d["declared"] = list(self.declared)
         d["registers"] = [r.to_dict() for r in self.registers]
         return d
 
@@ -259,6 +283,8 @@ class Reading:
         if self._received is not None:
             write(', "received_at": ')
             write(_jstr_new(self._received))
+        if self.unknown is not None or self.declared is not None:
+            _write_extra(self, write)
         write(', "registers": [')
         regs = self.registers
         left = len(regs)
@@ -299,6 +325,7 @@ class Reading:
         if not isinstance(other, Reading):
             return False
         return (self.meter == other.meter and self.time_text == other.time_text
+                and self.unknown == other.unknown and self.declared == other.declared
                 and [r.to_dict() for r in self.registers] == [r.to_dict() for r in other.registers])
 
     def __ne__(self, other):
@@ -437,6 +464,54 @@ def _texts(values):
         if v is not None and type(v) is not str:
             return False
     return True
+
+
+def _plain_value(v):
+    """A positional value of an unknown layout as JSON data: numbers, texts,
+    booleans and null as they are, bytes as text when printable else hex,
+    nested arrays and structures as lists."""
+    t = type(v)
+    if t is list or t is tuple:
+        return [_plain_value(x) for x in v]
+    if t is bytes or t is bytearray:
+        for o in v:
+            if o < 0x20 or o > 0x7E:
+                return bytes(v).hex().upper()
+        return str(bytes(v), "ascii")
+    if v is None or t is int or t is bool or t is str or t is float:
+        return v
+    iso = getattr(v, "isoformat", None)
+    return iso() if iso is not None else str(v)
+
+
+def _jvalue(v):
+    """JSON text of ``_plain_value(v)``, as json.dumps writes it."""
+    if type(v) is list:
+        return "[" + ", ".join([_jvalue(x) for x in v]) + "]"
+    if type(v) is str:
+        return _jstr_new(v)
+    return _jnum(v, None)
+
+
+def _write_extra(reading, write):
+    u = reading.unknown
+    if u is not None:
+        write(', "layout": "unknown", "signature": ')
+        write(_jstr_new(u[0]))
+        write(', "values": [')
+        first = True
+        for t, v in u[1]:
+            write('{"type": ' if first else ', {"type": ')
+            first = False
+            write(_jstr_new(t))
+            write(', "value": ')
+            write(_jvalue(_plain_value(v)))
+            write("}")
+        write("]")
+    if reading.declared is not None:
+        write(', "declared": [')
+        write(", ".join([_jstr_new(c) for c in reading.declared]))
+        write("]")
 
 
 def _unit_tail(unit, sep=False):

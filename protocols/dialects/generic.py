@@ -5,6 +5,13 @@ are applied when the meter sends them, the registry's unit otherwise.
 Values without an OBIS code are kept only when they can be identified (a
 clock, a text that ends the list is taken as the meter number, as Austrian
 Kaifa and Sagemcom lists do, digest 5.4).
+
+A list that names nothing (no OBIS code but a push setup's) and holds
+values this engine cannot identify is a **layout no declaration knows**
+(issue 19): its reading is marked ``layout: "unknown"`` and carries every
+top-level value by position (``unknown``: the signature and ``(type,
+value)`` pairs), its time, and no registers; never a silent reading of
+one register.
 """
 
 from .base import build, is_text, looks_like_time, to_register, walk
@@ -25,24 +32,53 @@ def decode(dn, hint=None, meter=None):
     # A text without an OBIS code is the meter number only if it ends the
     # list, so it is held back one step.
     pending = []
+    # [values with an OBIS code other than a push setup's, values dropped]
+    seen = [0, 0]
 
     def emit(code, value, scaler, unit):
         if pending:
             pending.pop()
+            seen[1] += 1
         if code is None:
             if looks_like_time(value):
                 code = _CLOCK
             else:
                 if is_text(value):
                     pending.append(value)
+                elif value is not None:
+                    seen[1] += 1
                 return
+        elif code[2] != 25 or code[3] != 9:
+            seen[0] += 1
         r = to_register(code, value, scaler, unit)
         if r is not None:
             regs.append(r)
 
     walk(dn.body, emit)
+    if seen[0] == 0 and seen[1] > 0:
+        return unknown(dn, hint, regs)
     if pending:
         r = to_register(_METER_NUMBER, pending[0], None, None)
         if r is not None:
             regs.append(r)
     return build(dn, regs, None, hint)
+
+
+# The signature letters (dialects.positional.kind) as type names.
+_TYPES = {"i": "integer", "o": "octet-string", "b": "boolean", "n": "null-data", "A": "array",
+          "S": "structure", "t": "date-time", "d": "date-or-time", "f": "float", "x": "other"}
+
+
+def unknown(dn, hint, regs):
+    """The reading of a layout no declaration knows: time (the header's, or
+    a clock found in the list), every top-level value by position, no
+    registers."""
+    from .positional import kind
+
+    body = dn.body
+    items = body if type(body) is tuple else (body,)
+    sig = "".join([kind(v) for v in items])
+    r = build(dn, [g for g in regs if g.name == "clock"], None, hint)
+    r.registers = []
+    r.unknown = (sig, [(_TYPES[c], v) for c, v in zip(sig, items)])
+    return r

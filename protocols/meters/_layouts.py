@@ -13,7 +13,11 @@ from .._compat import MICROPYTHON
 class List:
     """One list of a meter: ``name`` (e.g. "list2"), ``number`` (2), ``phases``
     (the meter variants that send it) and ``items``: one ``(OBIS bytes,
-    A-XDR type name, bare)`` per position."""
+    A-XDR type name, bare)`` per position. A position written ``-`` (a value
+    the layout's document leaves undescribed) has OBIS None; ``bare`` is
+    then False, and the third word may also be ``date`` or ``time`` (an
+    octet-string holding the push's date or time, for ``positional``
+    meters: the reading's time when the header has none)."""
 
     __slots__ = ("name", "number", "phases", "items")
 
@@ -59,11 +63,29 @@ def lists(decl):
                 cur.items.extend(base[-1].items)
             out.append(cur)
         else:
-            code = codes.get(parts[0])
-            if code is None:
-                code = codes[parts[0]] = bytes([int(x) for x in parts[0].split(".")])
-            cur.items.append((code, parts[1], len(parts) > 2 and parts[2] == "bare"))
+            code = None
+            if parts[0] != "-":
+                code = codes.get(parts[0])
+                if code is None:
+                    code = codes[parts[0]] = bytes([int(x) for x in parts[0].split(".")])
+            extra = parts[2] if len(parts) > 2 else False
+            cur.items.append((code, parts[1], True if extra == "bare" else extra))
     return out
+
+
+# A-XDR type name -> the class of value the decoder makes of it (the letters
+# of a positional layout's signature; ``protocols.dialects.positional.kind``).
+_KINDS = {"null-data": "n", "array": "A", "structure": "S", "boolean": "b", "bit-string": "x",
+          "octet-string": "o", "visible-string": "o", "utf8-string": "o", "date-time": "t",
+          "date": "d", "time": "d", "float32": "f", "float64": "f"}
+
+
+def signature(lst):
+    """The signature of a declared list: one letter per position (``i``
+    integer, ``o`` octet/visible string, ``b`` boolean, ``n`` null, ``A``
+    array, ``S`` structure, ``t`` date-time, ``d`` date or time, ``f``
+    float, ``x`` other), as ``positional.signature`` computes it from a decoded body."""
+    return "".join([_KINDS.get(it[1], "i") for it in lst.items])
 
 
 def scalers(field):
@@ -87,7 +109,16 @@ def fill(meter, row):
     element count: (OBIS codes, implied scalers). On MicroPython this module
     and the meter's declaration then leave the heap (parsed once)."""
     meter.scalers = sc = scalers(row[7])
-    if row[5] == "values":
+    if row[5] == "positional":
+        # By element count: (name, signature, OBIS codes, implied scalers,
+        # extras) per layout; more than one layout may share a count.
+        for lst in lists(row[0]):
+            codes = tuple([it[0] for it in lst.items])
+            lay = (row[0] + "/" + lst.name, signature(lst), codes,
+                   tuple([None if c is None else implied_scaler(sc, c) for c in codes]),
+                   tuple([it[2] if type(it[2]) is str else None for it in lst.items]))
+            meter.layouts.setdefault(len(codes), []).append(lay)
+    elif row[5] == "values":
         for lst in lists(row[0]):
             codes = tuple([it[0] for it in lst.items])
             meter.layouts[len(codes)] = (codes, tuple([implied_scaler(sc, c) for c in codes]))
