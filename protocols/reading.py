@@ -161,6 +161,21 @@ class Reading:
         """``"unknown"`` for a push in a layout no declaration knows, else None."""
         return None if self.unknown is None else "unknown"
 
+    @property
+    def signature(self) -> "Optional[str]":
+        """An unknown layout's signature (one letter per value), else None."""
+        return None if self.unknown is None else self.unknown[0]
+
+    def diagnostic(self) -> "Optional[str]":
+        """The one-line explanation of an unknown layout (CLI stderr, the
+        dongle's status), else None."""
+        u = self.unknown
+        if u is None:
+            return None
+        return ("unknown layout: a list of %d values (signature %s) that no meter declaration "
+                "describes; its values are in the reading by position (docs/adding-a-meter.md, "
+                "section 5: from a signature to a declaration)" % (len(u[1]), u[0]))
+
     # -- time ------------------------------------------------------------------
     @property
     def time(self) -> "Any":

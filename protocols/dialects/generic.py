@@ -6,8 +6,9 @@ Values without an OBIS code are kept only when they can be identified (a
 clock, a text that ends the list is taken as the meter number, as Austrian
 Kaifa and Sagemcom lists do, digest 5.4).
 
-A list that names nothing (no OBIS code but a push setup's) and holds
-values this engine cannot identify is a **layout no declaration knows**
+A list that holds more values this engine cannot identify than values
+with an OBIS code (a push setup's not counted) is a **layout no
+declaration knows**
 (issue 19): its reading is marked ``layout: "unknown"`` and carries every
 top-level value by position (``unknown``: the signature and ``(type,
 value)`` pairs), its time, and no registers; never a silent reading of
@@ -55,7 +56,7 @@ def decode(dn, hint=None, meter=None):
             regs.append(r)
 
     walk(dn.body, emit)
-    if seen[0] == 0 and seen[1] > 0:
+    if seen[1] > seen[0]:
         return unknown(dn, hint, regs)
     if pending:
         r = to_register(_METER_NUMBER, pending[0], None, None)

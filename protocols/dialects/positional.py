@@ -9,7 +9,8 @@ OBIS code beside their values.
   count and the class of every element (the *signature*, one letter per
   position: ``i`` integer, ``o`` octet/visible string, ``b`` boolean,
   ``n`` null, ``A`` array, ``S`` structure, ``t`` date-time, ``d`` date or
-  time, ``f`` float, ``x`` other), and, where the layout declares a push-setup object
+  time, ``f`` float, ``x`` other; a null matches any class: a meter that
+  pads what it does not measure), and, where the layout declares a push-setup object
   (``x.x.25.9.x.x``), that the value is the logical name of one. Never by
   values. A position the document leaves undescribed (``-``) is left out;
   a null value is left out (no invented zero); the positions declared
@@ -88,7 +89,7 @@ def layout(body, meter):
         return None
     sig = signature(body)
     for lay in cands:
-        if lay[1] != sig:
+        if lay[1] != sig and not _padded(sig, lay[1]):
             continue
         ok = True
         for i, code in enumerate(lay[2]):
@@ -100,6 +101,17 @@ def layout(body, meter):
         if ok:
             return lay
     return None
+
+
+def _padded(sig, want):
+    """True if ``sig`` is ``want`` with some values null (a meter that pads
+    what it does not measure with null-data: those positions are left out)."""
+    if "n" not in sig:
+        return False
+    for a, b in zip(sig, want):
+        if a != b and a != "n":
+            return False
+    return True
 
 
 def match(body, meter):

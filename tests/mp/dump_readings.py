@@ -2,12 +2,28 @@
 # line, so that tests/test_device_parity.py can compare the device's JSON with
 # CPython's byte for byte. Not a test module itself (no test_ prefix).
 # Captures are found by folder, as tests/capture_data.py finds them: every
-# folder without a keys.json (ciphered) or .txt telegrams (P1), sorted.
+# folder without a keys.json (ciphered) or .txt telegrams (P1), sorted. A
+# capture is one HDLC frame, the frames of one push, or a bare APDU (issue 19).
 import os
 
 import mptest
-from protocols.decoder import decode_frame
+from protocols.decoder import Reader, decode_apdu, decode_frame
 from protocols.errors import HanError
+
+
+def decode_capture(data):
+    """The reading of one capture file: an HDLC frame (decode_frame: its own
+    errors), several HDLC frames of one push (segments, general-block-transfer
+    blocks) or a bare APDU (``0F``, or after the LLC header ``E6 E7 00``)."""
+    if data[0] == 0x7E:
+        n = (((data[1] << 8) | data[2]) & 0x7FF) + 2
+        if n + 1 < len(data) and data[n - 1] == 0x7E and data[n] == 0x7E:
+            rd = Reader(protocol="hdlc", max_frame=2049)
+            out = rd.feed(data) + rd.flush()
+            if out:
+                return out[0]
+        return decode_frame(data)
+    return decode_apdu(data[3:] if data[:3] == b"\xe6\xe7\x00" else data)
 
 
 def main():
@@ -23,7 +39,7 @@ def main():
             if not name.endswith(".hex"):
                 continue
             try:
-                text = decode_frame(mptest.read_hex(folder + "/" + name)).to_json()
+                text = decode_capture(mptest.read_hex(folder + "/" + name)).to_json()
             except HanError as e:
                 text = "error " + e.kind
             print(folder + "/" + name + " " + text)
