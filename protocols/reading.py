@@ -169,12 +169,11 @@ class Reading:
     def diagnostic(self) -> "Optional[str]":
         """The one-line explanation of an unknown layout (CLI stderr, the
         dongle's status), else None."""
-        u = self.unknown
-        if u is None:
+        if self.unknown is None:
             return None
-        return ("unknown layout: a list of %d values (signature %s) that no meter declaration "
-                "describes; its values are in the reading by position (docs/adding-a-meter.md, "
-                "section 5: from a signature to a declaration)" % (len(u[1]), u[0]))
+        from .readingextra import diagnostic
+
+        return diagnostic(self)
 
     # -- time ------------------------------------------------------------------
     @property
@@ -262,12 +261,10 @@ class Reading:
         d = {"meter": self.meter.to_dict(), "time": self.time_text}
         if self._received is not None:
             d["received_at"] = self._received
-        if self.unknown is not None:
-            d["layout"] = "unknown"
-            d["signature"] = self.unknown[0]
-            d["values"] = [{"type": t, "value": _plain_value(v)} for t, v in self.unknown[1]]
-        if self.declared is not None:
-            d["declared"] = list(self.declared)
+        if self.unknown is not None or self.declared is not None:
+            from .readingextra import extra_dict
+
+            extra_dict(self, d)
         d["registers"] = [r.to_dict() for r in self.registers]
         return d
 
@@ -299,7 +296,9 @@ class Reading:
             write(', "received_at": ')
             write(_jstr_new(self._received))
         if self.unknown is not None or self.declared is not None:
-            _write_extra(self, write)
+            from .readingextra import write_extra
+
+            write_extra(self, write)
         write(', "registers": [')
         regs = self.registers
         left = len(regs)
@@ -479,54 +478,6 @@ def _texts(values):
         if v is not None and type(v) is not str:
             return False
     return True
-
-
-def _plain_value(v):
-    """A positional value of an unknown layout as JSON data: numbers, texts,
-    booleans and null as they are, bytes as text when printable else hex,
-    nested arrays and structures as lists."""
-    t = type(v)
-    if t is list or t is tuple:
-        return [_plain_value(x) for x in v]
-    if t is bytes or t is bytearray:
-        for o in v:
-            if o < 0x20 or o > 0x7E:
-                return bytes(v).hex().upper()
-        return str(bytes(v), "ascii")
-    if v is None or t is int or t is bool or t is str or t is float:
-        return v
-    iso = getattr(v, "isoformat", None)
-    return iso() if iso is not None else str(v)
-
-
-def _jvalue(v):
-    """JSON text of ``_plain_value(v)``, as json.dumps writes it."""
-    if type(v) is list:
-        return "[" + ", ".join([_jvalue(x) for x in v]) + "]"
-    if type(v) is str:
-        return _jstr_new(v)
-    return _jnum(v, None)
-
-
-def _write_extra(reading, write):
-    u = reading.unknown
-    if u is not None:
-        write(', "layout": "unknown", "signature": ')
-        write(_jstr_new(u[0]))
-        write(', "values": [')
-        first = True
-        for t, v in u[1]:
-            write('{"type": ' if first else ', {"type": ')
-            first = False
-            write(_jstr_new(t))
-            write(', "value": ')
-            write(_jvalue(_plain_value(v)))
-            write("}")
-        write("]")
-    if reading.declared is not None:
-        write(', "declared": [')
-        write(", ".join([_jstr_new(c) for c in reading.declared]))
-        write("]")
 
 
 def _unit_tail(unit, sep=False):

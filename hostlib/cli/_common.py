@@ -72,7 +72,7 @@ def format_reading(reading, index=None):
         head.append("layout unknown (signature %s)" % u[0])
     lines = [" ".join(head)]
     if u is not None:
-        from protocols.reading import _plain_value
+        from protocols.readingextra import _plain_value
 
         for i, (t, v) in enumerate(u[1]):
             lines.append("  [%d] %-12s %s" % (i, t, _plain_value(v)))

@@ -97,51 +97,6 @@ def _candidate(body, hint):
     return None
 
 
-_SHAPES = {}  # (signature, FLAG id) -> the positional meter with that layout, or None
-
-
-def _by_shape(body, hint):
-    """The ``positional`` meter that declares ``body``'s shape (a layout
-    with its element count and signature, or, for a self-describing push,
-    the FLAG id's meter, else the one with quirk ``vse_push``), or None.
-    Cached by signature: the declarations are searched once per shape."""
-    pos = _engine("positional")
-    flag = meter(2, hint) if hint else None
-    if flag is not None and flag.engine != "positional":
-        flag = None
-    if pos.is_capture_list(body):
-        if flag is not None:
-            return flag
-        key = "vse_push"
-    else:
-        key = pos.signature(body)
-    if hint:
-        key = key + " " + hint
-    m = _SHAPES.get(key, _SEEN)
-    if m is not _SEEN:
-        return m
-    m = None
-    if flag is not None and pos.layout(body, flag) is not None:
-        m = flag
-    else:
-        for line in _meters._INDEX.split("\n"):
-            f = line.split()
-            if len(f) < 6 or f[5] != "positional":
-                continue
-            c = meter(0, f[0])
-            if key[:8] == "vse_push":
-                if "vse_push" in c.quirks:
-                    m = c
-                    break
-            elif pos.layout(body, c) is not None:
-                m = c
-                break
-    if len(_SHAPES) >= 16:
-        _SHAPES.clear()  # bounded: a stream shows a few shapes
-    _SHAPES[key] = m
-    return m
-
-
 def decode_notification(dn, hint=None):
     """Reading for a DataNotification. ``hint``: a FLAG id (e.g. from a
     ciphered APDU's system title) used when the list names no manufacturer.
@@ -158,9 +113,10 @@ def decode_notification(dn, hint=None):
             if r is not None:
                 return r
     if type(body) is tuple and len(body) > 1:
-        m = _by_shape(body, hint)
+        pos = _engine("positional")
+        m = pos.by_shape(body, hint)
         if m is not None:
-            r = _engine("positional").decode(dn, hint, m)
+            r = pos.decode(dn, hint, m)
             if r is not None:
                 return r
     return _engine("generic").decode(dn, hint, None)

@@ -25,6 +25,7 @@ OBIS code beside their values.
   codes in ``declared``.
 """
 
+from .. import meters as _meters
 from .. import obis as _obis
 from ..cosem import Date, DateTime, Time
 from .base import as_time, build, to_register
@@ -112,6 +113,52 @@ def _padded(sig, want):
         if a != b and a != "n":
             return False
     return True
+
+
+_SHAPES = {}  # (signature, FLAG id) -> the positional meter with that layout, or None
+
+
+def by_shape(body, hint):
+    """The ``positional`` meter that declares ``body``'s shape (a layout
+    with its element count and signature, or, for a self-describing push,
+    the FLAG id's meter, else the one with quirk ``vse_push``), or None.
+    Cached by signature: the declarations are searched once per shape."""
+    from . import _SEEN, meter
+
+    flag = meter(2, hint) if hint else None
+    if flag is not None and flag.engine != "positional":
+        flag = None
+    if is_capture_list(body):
+        if flag is not None:
+            return flag
+        key = "vse_push"
+    else:
+        key = signature(body)
+    if hint:
+        key = key + " " + hint
+    m = _SHAPES.get(key, _SEEN)
+    if m is not _SEEN:
+        return m
+    m = None
+    if flag is not None and layout(body, flag) is not None:
+        m = flag
+    else:
+        for line in _meters._INDEX.split("\n"):
+            f = line.split()
+            if len(f) < 6 or f[5] != "positional":
+                continue
+            c = meter(0, f[0])
+            if key[:8] == "vse_push":
+                if "vse_push" in c.quirks:
+                    m = c
+                    break
+            elif layout(body, c) is not None:
+                m = c
+                break
+    if len(_SHAPES) >= 16:
+        _SHAPES.clear()  # bounded: a stream shows a few shapes
+    _SHAPES[key] = m
+    return m
 
 
 def match(body, meter):

@@ -1,0 +1,72 @@
+# protocols/readingextra.py: the JSON of what only some readings carry (unknown layouts, declared scalers).
+# Copyright (c) 2026 The hanreader contributors. MIT licence.
+"""Imported only when a reading has ``unknown`` or ``declared`` set (issue
+19), so a dongle reading a declared meter never holds this code."""
+
+from .reading import _jnum, _jstr_new
+
+
+def diagnostic(reading):
+    """The one-line explanation of an unknown layout."""
+    u = reading.unknown
+    return ("unknown layout: a list of %d values (signature %s) that no meter declaration "
+            "describes; its values are in the reading by position (docs/adding-a-meter.md, "
+            "section 5: from a signature to a declaration)" % (len(u[1]), u[0]))
+
+
+def extra_dict(reading, d):
+    """Add the keys ``to_dict`` writes for these facts to ``d``."""
+    if reading.unknown is not None:
+        d["layout"] = "unknown"
+        d["signature"] = reading.unknown[0]
+        d["values"] = [{"type": t, "value": _plain_value(v)} for t, v in reading.unknown[1]]
+    if reading.declared is not None:
+        d["declared"] = list(reading.declared)
+
+
+def _plain_value(v):
+    """A positional value of an unknown layout as JSON data: numbers, texts,
+    booleans and null as they are, bytes as text when printable else hex,
+    nested arrays and structures as lists."""
+    t = type(v)
+    if t is list or t is tuple:
+        return [_plain_value(x) for x in v]
+    if t is bytes or t is bytearray:
+        for o in v:
+            if o < 0x20 or o > 0x7E:
+                return bytes(v).hex().upper()
+        return str(bytes(v), "ascii")
+    if v is None or t is int or t is bool or t is str or t is float:
+        return v
+    iso = getattr(v, "isoformat", None)
+    return iso() if iso is not None else str(v)
+
+
+def _jvalue(v):
+    """JSON text of ``_plain_value(v)``, as json.dumps writes it."""
+    if type(v) is list:
+        return "[" + ", ".join([_jvalue(x) for x in v]) + "]"
+    if type(v) is str:
+        return _jstr_new(v)
+    return _jnum(v, None)
+
+
+def write_extra(reading, write):
+    u = reading.unknown
+    if u is not None:
+        write(', "layout": "unknown", "signature": ')
+        write(_jstr_new(u[0]))
+        write(', "values": [')
+        first = True
+        for t, v in u[1]:
+            write('{"type": ' if first else ', {"type": ')
+            first = False
+            write(_jstr_new(t))
+            write(', "value": ')
+            write(_jvalue(_plain_value(v)))
+            write("}")
+        write("]")
+    if reading.declared is not None:
+        write(', "declared": [')
+        write(", ".join([_jstr_new(c) for c in reading.declared]))
+        write("]")
