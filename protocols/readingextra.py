@@ -1,7 +1,8 @@
 # protocols/readingextra.py: the JSON of what only some readings carry (unknown layouts, declared scalers).
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
 """Imported only when a reading has ``unknown`` or ``declared`` set (issue
-19), so a dongle reading a declared meter never holds this code."""
+19), so a dongle reading a declared meter never holds this code; also the
+reading of an unknown layout itself (``unknown``, for the generic engine)."""
 
 from .reading import _jnum, _jstr_new
 
@@ -70,3 +71,24 @@ def write_extra(reading, write):
         write(', "declared": [')
         write(", ".join([_jstr_new(c) for c in reading.declared]))
         write("]")
+
+
+# The signature letters (dialects.positional.kind) as type names.
+_TYPES = {"i": "integer", "o": "octet-string", "b": "boolean", "n": "null-data", "A": "array",
+          "S": "structure", "t": "date-time", "d": "date-or-time", "f": "float", "x": "other"}
+
+
+def unknown(dn, hint, regs):
+    """The reading of a layout no declaration knows: time (the header's, or
+    a clock found in the list), every top-level value by position, no
+    registers."""
+    from .dialects.base import build
+    from .dialects.positional import kind
+
+    body = dn.body
+    items = body if type(body) is tuple else (body,)
+    sig = "".join([kind(v) for v in items])
+    r = build(dn, [g for g in regs if g.name == "clock"], None, hint)
+    r.registers = []
+    r.unknown = (sig, [(_TYPES[c], v) for c, v in zip(sig, items)])
+    return r

@@ -57,29 +57,11 @@ def decode(dn, hint=None, meter=None):
 
     walk(dn.body, emit)
     if seen[1] > seen[0]:
+        from ..readingextra import unknown  # only for such a list (the device's heap)
+
         return unknown(dn, hint, regs)
     if pending:
         r = to_register(_METER_NUMBER, pending[0], None, None)
         if r is not None:
             regs.append(r)
     return build(dn, regs, None, hint)
-
-
-# The signature letters (dialects.positional.kind) as type names.
-_TYPES = {"i": "integer", "o": "octet-string", "b": "boolean", "n": "null-data", "A": "array",
-          "S": "structure", "t": "date-time", "d": "date-or-time", "f": "float", "x": "other"}
-
-
-def unknown(dn, hint, regs):
-    """The reading of a layout no declaration knows: time (the header's, or
-    a clock found in the list), every top-level value by position, no
-    registers."""
-    from .positional import kind
-
-    body = dn.body
-    items = body if type(body) is tuple else (body,)
-    sig = "".join([kind(v) for v in items])
-    r = build(dn, [g for g in regs if g.name == "clock"], None, hint)
-    r.registers = []
-    r.unknown = (sig, [(_TYPES[c], v) for c, v in zip(sig, items)])
-    return r
