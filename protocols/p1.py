@@ -30,7 +30,7 @@ from .crc import crc16_arc
 from .errors import ChecksumError, FormatError, OversizeError, TruncatedError
 from . import meters as _meters
 from . import obis as _obis
-from .reading import Meter, Reading, Register
+from .reading import Meter, Reading, Register, TimedRegister
 
 # Standard (winter) UTC offset in minutes for timestamps: CET. Finnish
 # meters (EET) need 120: pass std_offset to decode_telegram / Reader.
@@ -78,31 +78,64 @@ def _is_hex(s):
     return True
 
 
+def _crc_lf(data, end):
+    """CRC-16/ARC of data[:end + 1] with every bare LF read as CR LF (a
+    telegram saved with LF line ends: the meter sent CR LF)."""
+    crc = 0
+    a = 0
+    mv = memoryview(data)
+    while True:
+        k = data.find(b"\n", a, end + 1)
+        if k < 0:
+            return crc16_arc(mv[a : end + 1], crc)
+        if k > a and data[k - 1] == 13:
+            crc = crc16_arc(mv[a : k + 1], crc)
+        else:
+            crc = crc16_arc(b"\r\n", crc16_arc(mv[a:k], crc))
+        a = k + 1
+
+
+def _crc_digits(data, q, n=-1):
+    """Index after the hex digits at ``q`` (at most 5 looked at; data[:n])."""
+    if n < 0:
+        n = len(data)
+    k = q
+    while k < n and k < q + 5:
+        c = data[k]
+        if not (48 <= c <= 57 or 65 <= c <= 70 or 97 <= c <= 102):
+            break
+        k += 1
+    return k
+
+
 def check_crc(data, end=None):
     """Verify the ``!XXXX`` CRC of a telegram; return the CRC or None (not sent).
 
-    ``end``: index of the '!' (found if None).
+    ``end``: index of the '!' (found if None). After '!': four hex digits
+    (DSMR 4/5, H1, e-MUCS), or none (DSMR 2.2/3, some Slovenian and Swedish
+    meters), then CR LF, LF, the next telegram's '/' or the end of the input.
+    One to three digits (a meter that does not zero-pad, as dsmr_parser's
+    ``TELEGRAM_UNPADDED_CRC``) are accepted only when they check. A CRC
+    that fails over the bytes as given is checked once more with each bare
+    LF read as CR LF (a telegram saved with LF line ends).
     :raises ChecksumError, FormatError.
     """
     if end is None:
         end = _find_end(data)
     q = end + 1
-    n = len(data)
-    k = q
-    while k < n and data[k] not in (13, 10):
-        k += 1
-    digits = bytes(data[q:k]).strip()
-    if not digits:
-        return None
-    if len(digits) != 4:
+    k = _crc_digits(data, q)
+    if k < len(data) and data[k] not in (13, 10, 0x2F):
         raise FormatError(
-            "P1 telegram: expected 4 CRC digits after '!', found %r" % digits, q
-        )
-    try:
-        sent = int(digits, 16)
-    except ValueError:
-        raise FormatError("P1 telegram: CRC digits %r are not hex" % digits, q)
+            "P1 telegram: expected up to 4 hex CRC digits and a line end after '!', found %r"
+            % bytes(data[q : q + 8]), q)
+    if k - q > 4:
+        raise FormatError("P1 telegram: expected 4 CRC digits after '!', found %r" % bytes(data[q:k]), q)
+    if k == q:
+        return None
+    sent = int(str(bytes(data[q:k]), "ascii"), 16)
     calc = crc16_arc(memoryview(data)[: end + 1])
+    if calc != sent and data.find(b"\r\n", 0, end) < 0:
+        calc = _crc_lf(data, end)
     if calc != sent:
         raise ChecksumError(
             "P1 telegram CRC-16/ARC: expected 0x%04X, found 0x%04X" % (calc, sent), q
@@ -120,20 +153,41 @@ def _find_end(data):
     return p + 1
 
 
+def needs_crc(data, end):
+    """True if the telegram says it is DSMR 4.0 or later (``1-3:0.2.8(40)``
+    and up), whose telegrams always carry a CRC."""
+    k = data.find(b"\n1-3:0.2.8(", 0, end)
+    if k < 0:
+        return False
+    k += 12
+    v = 0
+    m = 0
+    while k < end and 48 <= data[k] <= 57 and m < 3:
+        v = v * 10 + data[k] - 48
+        k += 1
+        m += 1
+    return m > 0 and v >= 40
+
+
 def parse_telegram(data, verify=True):
     """Telegram for one ``/ … !CRC`` telegram (bytes).
 
-    :raises FormatError (no '/' header, non-ASCII bytes), TruncatedError (no
-        '!'), ChecksumError (CRC mismatch; ``verify=False`` skips the check).
+    :raises FormatError (no '/' header, non-ASCII bytes, a DSMR 4+ telegram
+        without CRC, a malformed value), TruncatedError (no '!'),
+        ChecksumError (CRC mismatch; ``verify=False`` skips the check).
     """
     data = bytes(data)
     if data[:1] != b"/":
         raise FormatError("P1 telegram: expected '/' first, found %r" % data[:1], 0)
     end = _find_end(data)
     crc = check_crc(data, end) if verify else None
+    if verify and crc is None and needs_crc(data, end):
+        raise FormatError("P1 telegram: DSMR 4 and later send a CRC after '!', found none", end)
+    hdr = data.find(b"\n", 0, end)
     for i in range(end):
         b = data[i]
-        if b > 0x7E or (b < 0x20 and b != 13 and b != 10):
+        # (a control byte is tolerated in the header line: /ISk5\x02MIE5T-200)
+        if b > 0x7E or (b < 0x20 and b != 13 and b != 10 and i > hdr):
             raise FormatError("P1 telegram: non-ASCII byte 0x%02X" % b, i)
     text = str(data[:end], "ascii")
     rows = text.split("\n")
@@ -186,8 +240,12 @@ def _obis_code(text):
     return None
 
 
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _timestamp(s, std_offset):
-    """ISO 8601 for ``YYMMDDhhmmss[S|W]``, or None."""
+    """ISO 8601 for ``YYMMDDhhmmss[S|W]``; None if ``s`` has not that shape;
+    ``""`` if it has but is no date (``632525252525W``: a meter's "unset")."""
     n = len(s)
     if n == 13 and s[12] in "SW":
         dst = s[12] == "S"
@@ -198,6 +256,11 @@ def _timestamp(s, std_offset):
     for ch in s[:12]:
         if not "0" <= ch <= "9":
             return None
+    mo = int(s[2:4])
+    d = int(s[4:6])
+    if not (1 <= mo <= 12 and 1 <= d <= _DAYS[mo - 1] and int(s[6:8]) < 24 and int(s[8:10]) < 60
+            and int(s[10:12]) < 60):
+        return ""
     iso = "20%s-%s-%sT%s:%s:%s" % (s[0:2], s[2:4], s[4:6], s[6:8], s[8:10], s[10:12])
     if dst is None:
         return iso
@@ -208,8 +271,15 @@ def _timestamp(s, std_offset):
     return iso + "%s%02d:%02d" % (sign, off // 60, off % 60)
 
 
+# Digits a number may have: 40 (a 128-bit counter has 39); longer is no
+# meter's value, and would cost a long integer on the device.
+MAX_DIGITS = 40
+
+
 def _number(s):
-    """(raw int, scaler) for ``[-]digits[.digits]``, or None."""
+    """(raw int, scaler) for ``[-]digits[.digits]``, or None.
+
+    :raises FormatError: more than MAX_DIGITS digits."""
     if not s:
         return None
     neg = s[0] == "-"
@@ -229,10 +299,52 @@ def _number(s):
     for ch in fp:
         if not "0" <= ch <= "9":
             return None
+    if len(ip) + len(fp) > MAX_DIGITS:
+        raise FormatError("P1 value: expected at most %d digits, found %d" % (MAX_DIGITS, len(ip) + len(fp)), 0)
     raw = int(ip + fp) if ip + fp else 0
     if neg:
         raw = -raw
     return raw, (-len(fp) if k >= 0 else None)
+
+
+# Unit spellings of P1 telegrams -> (canonical unit, power of ten): every
+# reading uses the units of DLMS lists (docs/reading-schema.md, "Units"),
+# so ``00.244*kW`` is ``244`` ``W`` as a DLMS meter sends it.
+UNITS = {
+    "W": ("W", 0), "kW": ("W", 3), "MW": ("W", 6),
+    "Wh": ("Wh", 0), "kWh": ("Wh", 3), "MWh": ("Wh", 6),
+    "var": ("var", 0), "VAr": ("var", 0), "kvar": ("var", 3), "kVAr": ("var", 3), "kVAR": ("var", 3),
+    "varh": ("varh", 0), "VArh": ("varh", 0), "kvarh": ("varh", 3), "kVArh": ("varh", 3), "kVARh": ("varh", 3),
+    "VA": ("VA", 0), "kVA": ("VA", 3), "VAh": ("VAh", 0), "kVAh": ("VAh", 3),
+    "V": ("V", 0), "A": ("A", 0), "Hz": ("Hz", 0), "s": ("s", 0),
+    "m3": ("m3", 0), "GJ": ("GJ", 0),
+}
+
+
+def canonical(raw, scaler, unit):
+    """(raw, scaler, unit) in the canonical unit, converted exactly: the
+    decimal point moves (``0.244 kW`` -> ``244 W``, ``230.0 V`` stays
+    ``2300 × 10^-1``), a whole result is an int; units not in UNITS are kept."""
+    u = UNITS.get(unit)
+    if u is None:
+        return raw, scaler, unit
+    s = (scaler or 0) + u[1]
+    if s >= 0:
+        if s:
+            raw = raw * 10**s
+        return raw, (None if scaler is None else 0), u[0]
+    return raw, s, u[0]
+
+
+def _split_unit(g):
+    """(value, unit) of a group with no ``*``: ``000123.456kWh`` (Fluvius)
+    -> ``("000123.456", "kWh")`` when the tail is a known unit, else (g, None)."""
+    k = len(g)
+    while k > 0 and not ("0" <= g[k - 1] <= "9"):
+        k -= 1
+    if 0 < k < len(g) and g[k:] in UNITS and _timestamp(g, 0) is None:
+        return g[:k], g[k:]
+    return g, None
 
 
 def _hex_text(s):
@@ -256,25 +368,33 @@ def _text_kind(code):
 
 
 def _value_group(groups):
-    """(value text, unit text or None) of a line's groups (multi-value rules)."""
+    """(value text, unit text or None, capture time text or None) of a
+    line's groups (multi-value rules)."""
     n = len(groups)
+    when = None
     if n == 1:
         g = groups[0]
     elif n >= 3 and ":" in groups[-3] and "*" not in groups[-2] and "*" not in groups[-1]:
         # DSMR 2.2/3 M-Bus: (ts)(status)(period)(n)(obis)(unit)(value)
-        return groups[-1], groups[-2] or None
+        return groups[-1], groups[-2] or None, groups[0]
     elif _timestamp(groups[0], 0) is not None:
         g = groups[-1]  # (capture time)(value*unit): gas/water/heat, max demand
+        when = groups[0]
     else:
         g = groups[0]  # (count)(...): event logs, multi-valued thresholds
     k = g.find("*")
     if k >= 0:
-        return g[:k], g[k + 1 :]
-    return g, None
+        return g[:k], g[k + 1 :], when
+    return g, None, when
 
 
 def register_for(obis_text, groups, std_offset=STD_OFFSET):
-    """The Register for one data line, or None if its OBIS code is unreadable."""
+    """The Register for one data line, or None if its OBIS code is unreadable.
+
+    Numbers come in the canonical units (``canonical``); a line with a
+    capture time (M-Bus channels, maximum demand) gives a TimedRegister.
+    :raises FormatError: a clock that is no ``YYMMDDhhmmss[SW]``, a number
+    of more than MAX_DIGITS digits."""
     code = _obis_code(obis_text)
     if code is None:
         return None
@@ -283,18 +403,45 @@ def register_for(obis_text, groups, std_offset=STD_OFFSET):
     obis = _obis.to_str(code)
     if not groups:
         return Register(obis, name, None, None, None)
-    text, unit = _value_group(groups)
-    if name == "clock" or (code[2] == 1 and code[3] == 0 and code[4] == 0):
+    c = code[2]
+    d = code[3]
+    if (c == 99 and d == 97) or (c == 98 and d == 1):
+        # Buffers (power-failure log, billing history): the count of entries,
+        # ``(n)(obis)(ts)(value*unit)...``; an empty ``()`` has none; a
+        # snapshot without a count (``(ts)(v)(v)...``) counts its values.
+        g = groups[0]
+        if g == "":
+            return Register(obis, name, 0, None, None)
+        num = _number(g)
+        if num is not None and num[1] is None and len(g) < 12:
+            return Register(obis, name, num[0], None, None)
+        return Register(obis, name, len(groups) - 1, None, None)
+    text, unit, when = _value_group(groups)
+    if name == "clock" or (c == 1 and d == 0 and code[4] == 0):
         iso = _timestamp(text, std_offset)
-        return Register(obis, name, iso if iso is not None else text, None, None)
+        if iso is None and c != 1:
+            # IEC 62056-21 time and date lines (1-0:0.9.1 hhmmss, 0.9.2 YYMMDD): as sent
+            return Register(obis, name, text, None, None)
+        if iso is None:
+            raise FormatError("P1 clock %s: expected YYMMDDhhmmss[S|W], found %r" % (obis_text, text[:20]), 0)
+        return Register(obis, name, iso or None, None, None)
     kind = _text_kind(code)
     if kind:
         return Register(obis, name, _hex_text(text) if kind == 2 else text, None, unit)
     num = _number(text)
+    if num is None and unit is None:
+        v, u = _split_unit(text)
+        if u is not None:
+            num = _number(v)
+            if num is not None:
+                unit = u
     if num is not None:
-        return Register(obis, name, num[0], num[1], unit)
+        raw, scaler, unit = canonical(num[0], num[1], unit)
+        if when is not None:
+            return TimedRegister(obis, name, raw, scaler, unit, _timestamp(when, std_offset) or None)
+        return Register(obis, name, raw, scaler, unit)
     iso = _timestamp(text, std_offset)
-    return Register(obis, name, iso if iso is not None else text, None, unit)
+    return Register(obis, name, iso if iso else text, None, unit)
 
 
 def reading_from(t, std_offset=STD_OFFSET):
@@ -332,17 +479,33 @@ def decode_telegram(data, verify=True, std_offset=STD_OFFSET):
 is_header = is_p1_header  # (one place for every protocol's signature: protocols.framing)
 
 
+def _strict_header(buf, j, n):
+    """``/`` + three letters + the baud-rate digit (5 bytes held): the only
+    header that may end a telegram in the middle of a line."""
+    c = buf[j + 4]
+    return is_header(buf, j, n) and 0x30 <= c <= 0x39
+
+
 class P1Framer(Framer):
     """Streaming telegram framer: ``feed(chunk)`` returns verified telegrams (bytes).
 
-    * hunts for a header ``/XXXZ`` (FLAG id: three letters);
-    * inside a telegram accepts only printable ASCII, CR and LF; any other
-      byte aborts it (``format_errors``) and the hunt resumes after its '/';
-    * a new header (``/`` + three letters + a digit) before the '!' ends the
-      old telegram as ``truncated``;
-    * ``!XXXX`` is checked with CRC-16/ARC (``checksum_errors``); a bare
-      ``!`` (DSMR 2.2/3) is accepted unless ``require_crc`` (counted in
-      ``no_crc``);
+    * hunts for a header ``/XXX`` + one more printable byte (FLAG id: three
+      letters; the baud-rate digit, or ``-`` as in ``/NWA-WARMTELINK``);
+    * inside a telegram accepts only printable ASCII, CR and LF (and control
+      bytes in the header line: ``/ISk5\\x02MIE5T-200``); any other byte
+      aborts it (``format_errors``) and the hunt resumes after its '/';
+    * a new header before the '!' ends the old telegram as ``truncated``:
+      at the start of a line any header, in the middle of a line only
+      ``/XXX`` + a digit; the decision waits until the five bytes are held,
+      so it is the same for any chunking;
+    * the telegram ends after ``!`` at the start of a line, up to four hex
+      CRC digits and CR LF, LF, a CR alone, the next telegram's ``/`` (no
+      line break between telegrams) or the end of the input (``flush``);
+    * the CRC is checked with CRC-16/ARC (``checksum_errors``, see
+      ``check_crc``); a telegram without one (DSMR 2.2/3) is accepted
+      (counted in ``no_crc``) unless ``require_crc``, unless the telegram
+      says it is DSMR 4 or later (``1-3:0.2.8``), and unless the stream has
+      already shown telegrams with a CRC;
     * the buffer holds at most ``max_frame`` bytes (``oversize`` beyond).
 
     Counters: ``accepted``, ``checksum_errors``, ``format_errors``,
@@ -356,6 +519,7 @@ class P1Framer(Framer):
         self._in = False  # a telegram starts at buf[0]
         self._j = 0  # next byte to check inside it
         self._bol = False  # buf[_j] is at the start of a line
+        self._crc_seen = False  # a telegram with a CRC was accepted
         self._init_buffer(max_frame)
 
     COUNTERS = (
@@ -369,15 +533,9 @@ class P1Framer(Framer):
     )
     REJECTS = ("checksum_errors", "format_errors", "oversize", "truncated")
 
-    def flush(self):
-        if self._in and self._n:
-            self.truncated += 1
-            self._reject(
-                TruncatedError("input ends inside a P1 telegram (%d bytes)" % self._n, 0)
-            )
-        self.discarded += self._n
-        self._n = 0
+    def _end(self):
         self._in = False
+        self._crc_seen = False
 
     def _drop(self, p):
         if p:
@@ -391,7 +549,24 @@ class P1Framer(Framer):
         self._in = False
         return p + 1
 
-    def _scan(self, out):
+    def _end_of(self, buf, j, n, final):
+        """End (exclusive) of the telegram whose '!' is at j; -1: wait for
+        more bytes; -2: malformed (no line end after the CRC)."""
+        k = _crc_digits(buf, j + 1, n)
+        if k - j - 1 > 4:
+            return -2
+        if k >= n:
+            return n if final else -1
+        t = buf[k]
+        if t == 10 or t == 0x2F:
+            return k + 1 if t == 10 else k
+        if t == 13:
+            if k + 1 < n:
+                return k + 2 if buf[k + 1] == 10 else k + 1
+            return k + 1 if final else -1
+        return -2
+
+    def _scan(self, out, final=False):
         buf = self._buf
         n = self._n
         p = 0
@@ -403,7 +578,7 @@ class P1Framer(Framer):
                     break
                 p = q
                 if n - p < 5:
-                    if is_header(buf, p, n):
+                    if is_header(buf, p, n) and not final:
                         break  # wait for more
                     p += 1
                     self.discarded += 1
@@ -419,6 +594,7 @@ class P1Framer(Framer):
             j = self._j
             bol = self._bol
             done = False
+            wait = False
             restart = -1
             while j < n:
                 c = buf[j]
@@ -430,59 +606,64 @@ class P1Framer(Framer):
                     j += 1
                     continue
                 if c < 0x20 or c > 0x7E:
+                    if c < 0x20 and buf.find(b"\n", p, j) < 0:
+                        j += 1  # a control byte in the header line
+                        continue
                     self.format_errors += 1
                     self._reject(FormatError("P1 telegram: byte 0x%02X is not ASCII text" % c, j - p))
                     restart = p
                     break
-                if c == 0x2F and is_header(buf, j, n) and (bol or n - j >= 5):
-                    self.truncated += 1
-                    self._reject(TruncatedError("P1 telegram cut short by a new header", j - p))
-                    self.discarded += j - p
-                    p = j
-                    j = p + 1
-                    bol = False
-                    continue
+                if c == 0x2F and is_header(buf, j, n):
+                    if n - j < 5:
+                        if not final:
+                            wait = True  # decided when five bytes are held
+                            break
+                    elif bol or _strict_header(buf, j, n):
+                        self.truncated += 1
+                        self._reject(TruncatedError("P1 telegram cut short by a new header", j - p))
+                        self.discarded += j - p
+                        p = j
+                        j = p + 1
+                        bol = False
+                        continue
                 if bol and c == 0x21:  # '!'
-                    lf = buf.find(b"\n", j, n)
-                    if lf < 0:
-                        if n - j > 8:
-                            self.format_errors += 1
-                            self._reject(FormatError("P1 telegram: no line end after '!'", j - p))
-                            restart = p
+                    end = self._end_of(buf, j, n, final)
+                    if end == -1:
+                        wait = True
                         break
-                    if lf - j > 8:
+                    if end == -2:
                         self.format_errors += 1
-                        self._reject(FormatError("P1 telegram: no line end after '!'", j - p))
+                        self._reject(FormatError("P1 telegram: expected up to 4 CRC digits and a line end after '!'",
+                                                 j - p))
                         restart = p
                         break
-                    tele = self._mv[p : lf + 1]
+                    tele = bytes(self._mv[p:end])
                     try:
                         crc = check_crc(tele, j - p)
+                        if crc is None:
+                            self.no_crc += 1
+                            if self.require_crc or self._crc_seen or needs_crc(tele, j - p):
+                                raise FormatError("P1 telegram without CRC (%s)" % (
+                                    "required" if self.require_crc else
+                                    "the stream's telegrams have one" if self._crc_seen else
+                                    "DSMR 4 and later send one"), j - p)
                     except (ChecksumError, FormatError) as e:
                         if isinstance(e, ChecksumError):
                             self.checksum_errors += 1
                         else:
                             self.format_errors += 1
                         self._reject(e)
-                        self.discarded += lf + 1 - p
-                        p = lf + 1
+                        self.discarded += end - p
+                        p = end
                         self._in = False
                         done = True
                         break
-                    if crc is None:
-                        self.no_crc += 1
-                        if self.require_crc:
-                            self.format_errors += 1
-                            self._reject(FormatError("P1 telegram without CRC", j - p))
-                            self.discarded += lf + 1 - p
-                            p = lf + 1
-                            self._in = False
-                            done = True
-                            break
-                    out.append(bytes(tele))
-                    self._span(p, lf + 1)
+                    if crc is not None:
+                        self._crc_seen = True
+                    out.append(tele)
+                    self._span(p, end)
                     self.accepted += 1
-                    p = lf + 1
+                    p = end
                     self._in = False
                     done = True
                     break
@@ -496,6 +677,11 @@ class P1Framer(Framer):
             # Ran out of bytes inside a telegram.
             self._j = j
             self._bol = bol
+            if final:
+                self.truncated += 1
+                self._reject(TruncatedError("input ends inside a P1 telegram (%d bytes)" % (n - p), 0))
+                p = self._restart(p)
+                continue
             if n - p >= len(buf):
                 self.oversize += 1
                 self._reject(OversizeError("P1 telegram exceeds %d bytes" % len(buf), 0))
