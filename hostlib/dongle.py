@@ -19,7 +19,8 @@ in ``other_lines`` and skipped; a line longer than ``max_line`` is dropped.
 import json
 from decimal import Decimal
 
-from protocols.reading import Meter, Reading, Register, TimedRegister
+from protocols.p1 import TimedRegister
+from protocols.reading import Meter, Reading, Register
 
 
 class DongleStatus:

@@ -95,32 +95,6 @@ class Register:
         return "Register(%s %s = %r %s)" % (self.obis, self.name, self.value, self.unit)
 
 
-class TimedRegister(Register):
-    """A register with its own capture time (``time``, ISO 8601 text or
-    None): a P1 M-Bus channel's reading (gas, water, heat) or a maximum
-    demand, whose time is not the telegram's. Its JSON object ends with
-    ``"time"`` after ``"unit"``."""
-
-    __slots__ = ("time",)
-
-    def __init__(self, obis, name, raw, scaler, unit, time=None):
-        Register.__init__(self, obis, name, raw, scaler, unit)
-        self.time = time
-
-    def to_dict(self):
-        d = Register.to_dict(self)
-        d["time"] = self.time
-        return d
-
-    def json(self):
-        return '{"obis": %s, "name": %s, "value": %s, "unit": %s, "time": %s}' % (
-            _jstr(self.obis), _jstr(self.name), _jnum(self.raw, self.scaler), _jstr(self.unit),
-            "null" if self.time is None else _jstr_new(self.time))
-
-    def __repr__(self):
-        return "Register(%s %s = %r %s at %s)" % (self.obis, self.name, self.value, self.unit, self.time)
-
-
 class Reading:
     """One decoded push: a read-only mapping of register names to values.
 
