@@ -129,17 +129,17 @@ class Reading:
 
     Two facts are in the JSON only when set (docs/reading-schema.md):
 
-    * ``unknown``: a push in a layout no declaration knows (issue 19):
-      ``(signature, values)``, the structure's type signature and every
-      value by position as ``(type, raw value)``; ``layout`` is then
-      ``"unknown"`` and ``registers`` is empty;
+    * ``layout``: ``"unknown"`` for a push in a layout no declaration
+      knows (issue 19), else None; then ``signature`` is the structure's
+      type signature (one letter per value), ``positions`` every value by
+      position as ``(type, raw value)``, and ``registers`` is empty;
     * ``declared``: the OBIS codes whose scaler and unit were not on the
       wire but taken from the meter's declared table (a self-describing
       push that captures values without their scaler-units).
     """
 
     __slots__ = ("meter", "time_text", "registers", "authenticated", "frame_counter", "_received",
-                 "unknown", "declared")
+                 "layout", "signature", "positions", "declared")
 
     def __init__(self, meter: "Meter", time: "Any", registers: "List[Register]", authenticated: "Optional[bool]" = None,
                  frame_counter: "Optional[int]" = None, received_at: "Any" = None) -> None:
@@ -151,29 +151,9 @@ class Reading:
         self.authenticated = authenticated
         self.frame_counter = frame_counter
         self._received = None
-        self.unknown = None
-        self.declared = None
+        self.layout = self.signature = self.positions = self.declared = None
         if received_at is not None:
             self.received_at = received_at
-
-    @property
-    def layout(self) -> "Optional[str]":
-        """``"unknown"`` for a push in a layout no declaration knows, else None."""
-        return None if self.unknown is None else "unknown"
-
-    @property
-    def signature(self) -> "Optional[str]":
-        """An unknown layout's signature (one letter per value), else None."""
-        return None if self.unknown is None else self.unknown[0]
-
-    def diagnostic(self) -> "Optional[str]":
-        """The one-line explanation of an unknown layout (CLI stderr, the
-        dongle's status), else None."""
-        if self.unknown is None:
-            return None
-        from .readingextra import diagnostic
-
-        return diagnostic(self)
 
     # -- time ------------------------------------------------------------------
     @property
@@ -261,7 +241,7 @@ class Reading:
         d = {"meter": self.meter.to_dict(), "time": self.time_text}
         if self._received is not None:
             d["received_at"] = self._received
-        if self.unknown is not None or self.declared is not None:
+        if self.layout is not None or self.declared is not None:
             from .readingextra import extra_dict
 
             extra_dict(self, d)
@@ -295,7 +275,7 @@ class Reading:
         if self._received is not None:
             write(', "received_at": ')
             write(_jstr_new(self._received))
-        if self.unknown is not None or self.declared is not None:
+        if self.layout is not None or self.declared is not None:
             from .readingextra import write_extra
 
             write_extra(self, write)
@@ -339,7 +319,8 @@ class Reading:
         if not isinstance(other, Reading):
             return False
         return (self.meter == other.meter and self.time_text == other.time_text
-                and self.unknown == other.unknown and self.declared == other.declared
+                and self.signature == other.signature and self.positions == other.positions
+                and self.declared == other.declared
                 and [r.to_dict() for r in self.registers] == [r.to_dict() for r in other.registers])
 
     def __ne__(self, other):

@@ -1,6 +1,6 @@
 # protocols/readingextra.py: the JSON of what only some readings carry (unknown layouts, declared scalers).
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
-"""Imported only when a reading has ``unknown`` or ``declared`` set (issue
+"""Imported only when a reading has ``layout`` or ``declared`` set (issue
 19), so a dongle reading a declared meter never holds this code; also the
 reading of an unknown layout itself (``unknown``, for the generic engine)."""
 
@@ -9,18 +9,17 @@ from .reading import _jnum, _jstr_new
 
 def diagnostic(reading):
     """The one-line explanation of an unknown layout."""
-    u = reading.unknown
     return ("unknown layout: a list of %d values (signature %s) that no meter declaration "
             "describes; its values are in the reading by position (docs/adding-a-meter.md, "
-            "section 5: from a signature to a declaration)" % (len(u[1]), u[0]))
+            "section 5: from a signature to a declaration)" % (len(reading.positions), reading.signature))
 
 
 def extra_dict(reading, d):
     """Add the keys ``to_dict`` writes for these facts to ``d``."""
-    if reading.unknown is not None:
-        d["layout"] = "unknown"
-        d["signature"] = reading.unknown[0]
-        d["values"] = [{"type": t, "value": _plain_value(v)} for t, v in reading.unknown[1]]
+    if reading.layout is not None:
+        d["layout"] = reading.layout
+        d["signature"] = reading.signature
+        d["values"] = [{"type": t, "value": _plain_value(v)} for t, v in reading.positions]
     if reading.declared is not None:
         d["declared"] = list(reading.declared)
 
@@ -53,13 +52,14 @@ def _jvalue(v):
 
 
 def write_extra(reading, write):
-    u = reading.unknown
-    if u is not None:
-        write(', "layout": "unknown", "signature": ')
-        write(_jstr_new(u[0]))
+    if reading.layout is not None:
+        write(', "layout": ')
+        write(_jstr_new(reading.layout))
+        write(', "signature": ')
+        write(_jstr_new(reading.signature))
         write(', "values": [')
         first = True
-        for t, v in u[1]:
+        for t, v in reading.positions:
             write('{"type": ' if first else ', {"type": ')
             first = False
             write(_jstr_new(t))
@@ -90,5 +90,7 @@ def unknown(dn, hint, regs):
     sig = "".join([kind(v) for v in items])
     r = build(dn, [g for g in regs if g.name == "clock"], None, hint)
     r.registers = []
-    r.unknown = (sig, [(_TYPES[c], v) for c, v in zip(sig, items)])
+    r.layout = "unknown"
+    r.signature = sig
+    r.positions = [(_TYPES[c], v) for c, v in zip(sig, items)]
     return r

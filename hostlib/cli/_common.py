@@ -67,14 +67,14 @@ def format_reading(reading, index=None):
     head.append("time " + (reading.time_text or "-"))
     if reading.authenticated is not None:
         head.append("authenticated" if reading.authenticated else "NOT authenticated")
-    u = getattr(reading, "unknown", None)
+    u = getattr(reading, "layout", None)
     if u is not None:
-        head.append("layout unknown (signature %s)" % u[0])
+        head.append("layout %s (signature %s)" % (u, reading.signature))
     lines = [" ".join(head)]
     if u is not None:
         from protocols.readingextra import _plain_value
 
-        for i, (t, v) in enumerate(u[1]):
+        for i, (t, v) in enumerate(reading.positions):
             lines.append("  [%d] %-12s %s" % (i, t, _plain_value(v)))
     regs = reading.registers
     wn = max([len(r.name or "?") for r in regs] + [4])

@@ -64,7 +64,9 @@ def run(args):
         sig = r.signature
         if sig is not None:
             if sig not in unknown and not args.quiet:
-                err(r.diagnostic())
+                from protocols.readingextra import diagnostic
+
+                err(diagnostic(r))
             unknown[sig] = unknown.get(sig, 0) + 1
 
     prog = ProgressReporter(total or 0, "decoding %s" % os.path.basename(args.file)) if show_progress else None

@@ -97,20 +97,6 @@ def _candidate(body, hint):
     return None
 
 
-def _coded(body):
-    """True for a list with OBIS codes (two or more, bare or heading a
-    structure): ``generic`` reads it; the positional declarations (values
-    without codes, a push setup's name at most) are not even loaded."""
-    n = 0
-    for v in body:
-        t = type(v)
-        if (t is bytes and len(v) == 6) or (t is tuple and v and type(v[0]) is bytes and len(v[0]) == 6):
-            n += 1
-            if n > 1:
-                return True
-    return False
-
-
 def decode_notification(dn, hint=None):
     """Reading for a DataNotification. ``hint``: a FLAG id (e.g. from a
     ciphered APDU's system title) used when the list names no manufacturer.
@@ -126,7 +112,15 @@ def decode_notification(dn, hint=None):
             r = eng.decode(dn, hint, m)
             if r is not None:
                 return r
-    if type(body) is tuple and len(body) > 1 and not _coded(body):
+    # A list without OBIS codes (two or more, bare or heading a structure:
+    # generic reads those, the positional declarations are not even loaded).
+    n = 0
+    if type(body) is tuple and len(body) > 1:
+        for v in body:
+            t = type(v)
+            if (t is bytes and len(v) == 6) or (t is tuple and v and type(v[0]) is bytes and len(v[0]) == 6):
+                n += 1
+    if n < 2 and type(body) is tuple and len(body) > 1:
         pos = _engine("positional")
         m = pos.by_shape(body, hint)
         if m is not None:

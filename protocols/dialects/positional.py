@@ -38,6 +38,36 @@ QUIRKS = ("vse_push",)
 _CLOCK = b"\x00\x00\x01\x00\x00\xff"
 
 
+# A-XDR type name -> the class of value the decoder makes of it (the letters
+# of a positional layout's signature; ``protocols.dialects.positional.kind``).
+_KINDS = {"null-data": "n", "array": "A", "structure": "S", "boolean": "b", "bit-string": "x",
+          "octet-string": "o", "visible-string": "o", "utf8-string": "o", "date-time": "t",
+          "date": "d", "time": "d", "float32": "f", "float64": "f"}
+
+
+def declared_signature(lst):
+    """The signature of a declared list: one letter per position (``i``
+    integer, ``o`` octet/visible string, ``b`` boolean, ``n`` null, ``A``
+    array, ``S`` structure, ``t`` date-time, ``d`` date or time, ``f``
+    float, ``x`` other), as ``signature`` computes it from a decoded body."""
+    return "".join([_KINDS.get(it[1], "i") for it in lst.items])
+
+
+def declare(meter, name, lists, table):
+    """Give a ``dialects.Meter`` of a ``positional`` meter its layouts (from
+    ``protocols.meters._layouts.fill``): by element count, (name, signature,
+    OBIS codes, implied scalers, date/time marks) per layout; more than one
+    layout may share a count."""
+    from .values import implied_scaler
+
+    for lst in lists:
+        codes = tuple([it[0] for it in lst.items])
+        lay = (name + "/" + lst.name, declared_signature(lst), codes,
+               tuple([None if c is None else implied_scaler(table, c) for c in codes]),
+               tuple([it[2] if type(it[2]) is str else None for it in lst.items]))
+        meter.layouts.setdefault(len(codes), []).append(lay)
+
+
 def kind(v):
     """The signature letter of one decoded value."""
     t = type(v)

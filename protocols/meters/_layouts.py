@@ -73,21 +73,6 @@ def lists(decl):
     return out
 
 
-# A-XDR type name -> the class of value the decoder makes of it (the letters
-# of a positional layout's signature; ``protocols.dialects.positional.kind``).
-_KINDS = {"null-data": "n", "array": "A", "structure": "S", "boolean": "b", "bit-string": "x",
-          "octet-string": "o", "visible-string": "o", "utf8-string": "o", "date-time": "t",
-          "date": "d", "time": "d", "float32": "f", "float64": "f"}
-
-
-def signature(lst):
-    """The signature of a declared list: one letter per position (``i``
-    integer, ``o`` octet/visible string, ``b`` boolean, ``n`` null, ``A``
-    array, ``S`` structure, ``t`` date-time, ``d`` date or time, ``f``
-    float, ``x`` other), as ``positional.signature`` computes it from a decoded body."""
-    return "".join([_KINDS.get(it[1], "i") for it in lst.items])
-
-
 def scalers(field):
     """An index scaler field (``"31.7:-3,*.8:1"`` or ``-``) as a table:
     ``{(C << 8) | D: scaler}``, ``-D - 1`` for ``*.D``."""
@@ -110,14 +95,9 @@ def fill(meter, row):
     and the meter's declaration then leave the heap (parsed once)."""
     meter.scalers = sc = scalers(row[7])
     if row[5] == "positional":
-        # By element count: (name, signature, OBIS codes, implied scalers,
-        # extras) per layout; more than one layout may share a count.
-        for lst in lists(row[0]):
-            codes = tuple([it[0] for it in lst.items])
-            lay = (row[0] + "/" + lst.name, signature(lst), codes,
-                   tuple([None if c is None else implied_scaler(sc, c) for c in codes]),
-                   tuple([it[2] if type(it[2]) is str else None for it in lst.items]))
-            meter.layouts.setdefault(len(codes), []).append(lay)
+        from ..dialects.positional import declare
+
+        declare(meter, row[0], lists(row[0]), sc)
     elif row[5] == "values":
         for lst in lists(row[0]):
             codes = tuple([it[0] for it in lst.items])
