@@ -153,7 +153,16 @@ class Mqtt:
 
         ssl = None
         if self.tls:
-            ssl = _tls_context()
+            try:
+                ssl = _Tls(_tls_context())
+            except (ValueError, OSError) as e:  # mqtt_ca.pem is not a certificate this port can read
+                self.errors += 1
+                self.state = "refused"
+                self._due = time.ticks_add(now, _REFUSED_MS)
+                self._say([("state", "refused"), ("broker", "%s:%d" % (self.host, self.port)),
+                           ("error", "TLS: %s unusable (%s): put the broker's CA certificate there, PEM or DER"
+                            % (CA_FILE, e)), ("retry_s", _REFUSED_MS // 1000)], "tls-ca")
+                return
         c = MQTTClient(self.client_id, self.host, self.port, user=self.user, password=self._password,
                        keepalive=KEEPALIVE_S, ssl=ssl)
         topic, payload = self.msgs.will
@@ -172,6 +181,21 @@ class Mqtt:
                        ("error", "the broker refused the connection (code %s: %s)"
                         % (code, _CONNACK.get(code, "unknown"))), ("retry_s", _REFUSED_MS // 1000)],
                       "refused %s" % code)
+            return
+        except ValueError as e:
+            _close(c)
+            self.errors += 1
+            if not self.tls:
+                self._wait(now, _text(e))
+                return
+            # mbedTLS refused the broker's certificate: it will again.
+            self.state = "refused"
+            self._due = time.ticks_add(now, _REFUSED_MS)
+            why = " ".join(str(e).split())
+            self._say([("state", "refused"), ("broker", "%s:%d" % (self.host, self.port)),
+                       ("error", "TLS: the broker's certificate was refused (%s): check %s and mqtt_broker "
+                        "(the name or address in the certificate)" % (why, CA_FILE)),
+                       ("retry_s", _REFUSED_MS // 1000)], "tls " + why)
             return
         except Exception as e:
             _close(c)
@@ -219,9 +243,10 @@ class Mqtt:
         c = self.client
         # Incoming: Home Assistant's "online", PINGRESP. check_msg leaves the
         # socket blocking without a timeout: put the timeout back.
+        raw = self._raw(c)
         while c.check_msg() is not None:
-            c.sock.settimeout(TIMEOUT_S)
-        c.sock.settimeout(TIMEOUT_S)
+            raw.settimeout(TIMEOUT_S)
+        raw.settimeout(TIMEOUT_S)
         if self._announce:
             self._announce = False
             self._send_all(self.msgs.announce())
@@ -230,6 +255,14 @@ class Mqtt:
             c.ping()
         if self.diag_ms and time.ticks_diff(now, self._diag) >= 0:
             self._diagnostics(now)
+
+    @staticmethod
+    def _raw(c):
+        """The TCP socket under the client: with TLS the plain one under the
+        SSL socket (which has no ``settimeout``; TLS reads and writes go
+        through the plain socket, so its timeout bounds them too)."""
+        t = c.ssl
+        return t.raw if isinstance(t, _Tls) and t.raw is not None else c.sock
 
     def _on_message(self, topic, payload):
         if topic == self.msgs.status_topic.encode() and payload == b"online":
@@ -325,16 +358,51 @@ _ERRNO = {-1: ": connection closed", 103: ": connection aborted", 104: ": connec
           -202: ": host not found", 11: ": timed out"}
 
 
+CA_FILE = "mqtt_ca.pem"
+
+
+class _Tls:
+    """What ``MQTTClient(ssl=...)`` is given: it wraps the socket with the
+    context and keeps the plain socket (``raw``) for its timeout."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.raw = None
+
+    def wrap_socket(self, sock, server_hostname=None):
+        self.raw = sock
+        return self.ctx.wrap_socket(sock, server_hostname=server_hostname)
+
+
 def _tls_context():
+    """The TLS context of ``mqtt_tls``: the broker's certificate checked
+    against ``mqtt_ca.pem`` on flash when that file exists (one CA
+    certificate, PEM or DER), else encrypted without checking the broker."""
     import ssl
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     try:
-        with open("mqtt_ca.pem", "rb") as f:
-            ctx.load_verify_locations(cadata=f.read())
-        ctx.verify_mode = ssl.CERT_REQUIRED
+        with open(CA_FILE, "rb") as f:
+            data = f.read()
     except OSError:
         ctx.verify_mode = ssl.CERT_NONE  # encrypted, broker not verified (no mqtt_ca.pem)
+        return ctx
+    # The certificate in DER: some ports' mbedTLS parse no PEM (the unix
+    # port's: "invalid cert"), every one parses DER.
+    ctx.load_verify_locations(cadata=_der(data))
+    ctx.verify_mode = ssl.CERT_REQUIRED
     return ctx
 
 
+def _der(data):
+    """The first certificate of PEM text as DER bytes (DER is returned as is)."""
+    start = data.find(b"-----BEGIN CERTIFICATE-----")
+    if start < 0:
+        return data
+    end = data.find(b"-----END CERTIFICATE-----", start)
+    if end < 0:
+        raise ValueError("%s: a PEM certificate without its END line" % CA_FILE)
+    import binascii
+
+    body = data[start + 27:end]
+    return binascii.a2b_base64(body.replace(b"\r", b"").replace(b"\n", b"").replace(b" ", b""))

@@ -302,3 +302,55 @@ def test_the_documented_pico_w_commands_put_the_dongle_on_wifi_and_into_home_ass
     assert any(t.startswith("homeassistant/sensor/hanreader_7359992890941742/") for t, _, _ in msgs)
     assert any(t == "hanreader/meter/7359992890941742/state" for t, _, _ in msgs)
     assert WIFI_PW not in r.stdout.decode() and MQTT_PW not in r.stdout.decode()
+
+
+def test_tls_to_the_broker_checked_against_mqtt_ca_pem(tmp_path):
+    """``mqtt_tls`` on the unix port (mbedTLS): a mosquitto with TLS (CA and
+    server certificate made here for 127.0.0.1; no client certificate asked),
+    the CA in ``mqtt_ca.pem`` on flash as PEM: the dongle verifies the broker
+    and publishes the same messages as over plain MQTT. The CA of another
+    broker, or a file that is not a certificate: one clear line, no retry
+    storm (a minute between tries)."""
+    import shutil
+
+    from mqtt_broker import make_certs
+
+    path = stream_file(tmp_path, "kaifa")
+    b = Broker(tmp_path, tls=True, client_cert=False)
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    shutil.copy(b.certs["ca"], flash / "mqtt_ca.pem")
+    try:
+        s = Subscriber(b, tls=b.certs)
+        try:
+            r = replay(path, b.url, "--flash", flash)
+            assert r.returncode == 0, r.stderr.decode()[-2000:]
+            got = s.settle(quiet=0.5)
+        finally:
+            s.close()
+        usb = lines_of(r)
+        assert events(usb, "mqtt")[0]["state"] == "connected"
+        assert json.loads(r.stdout.decode().splitlines()[0])["status"]["mqtt"] == "waiting"
+        states = [p for t, p, _ in got if t == "hanreader/meter/6970631409038480/state"]
+        want = tf.host_lines(tf.capture.load(str(path)))
+        assert states == want  # every reading, byte for byte, over TLS (the list 1 held until the id came)
+        assert ("hanreader/bridge/%s/availability" % BRIDGE, "online", False) in got
+        assert len([1 for t, _, _ in got if t.endswith("/config")]) >= 20
+        # Another CA: the broker's certificate is refused, said once.
+        other = tmp_path / "other"
+        other.mkdir()
+        shutil.copy(make_certs(str(other))["ca"], flash / "mqtt_ca.pem")
+        r2 = replay(path, b.url, "--flash", flash, "--settle-ms", "2000")
+        ev = events(lines_of(r2), "mqtt")
+        assert ev == [{"event": "mqtt", "state": "refused", "broker": "127.0.0.1:%d" % b.port,
+                       "error": "TLS: the broker's certificate was refused (The certificate is not correctly "
+                                "signed by the trusted CA): check mqtt_ca.pem and mqtt_broker (the name or "
+                                "address in the certificate)", "retry_s": 60}]
+        (flash / "mqtt_ca.pem").write_text("not a certificate\n")
+        r3 = replay(path, b.url, "--flash", flash, "--settle-ms", "2000")
+        assert [e["error"] for e in events(lines_of(r3), "mqtt")] == [
+            "TLS: mqtt_ca.pem unusable (invalid cert): put the broker's CA certificate there, PEM or DER"]
+        for rr in (r2, r3):  # the readings go on on USB
+            assert tf.readings(lines_of(rr)) == want
+    finally:
+        b.stop()
