@@ -115,6 +115,7 @@ class Mqtt:
         self.replaced = 0  # readings replaced while offline (never published)
         self.connects = 0
         self.errors = 0
+        self.oom = 0  # readings not published: out of memory while their messages were made
         self._announce = False
         self._ms = _BACKOFF_MS[0]
         self._due = time.ticks_ms()
@@ -145,6 +146,8 @@ class Mqtt:
             return
         try:
             self._poll(now)
+        except MemoryError:
+            raise  # while making a message: nothing half sent, the connection stays (the app counts it)
         except Exception as e:
             self._drop(now, _text(e))
 
@@ -218,6 +221,10 @@ class Mqtt:
             if r is not None:
                 self.pending = None
                 self._send_all(self.msgs.reading(r))
+        except MemoryError:
+            # Connected, some configs not sent: all of them again at the next pass.
+            self._announce = True
+            raise
         except Exception as e:
             self._drop(now, _text(e))
 
@@ -244,15 +251,19 @@ class Mqtt:
         # Incoming: Home Assistant's "online", PINGRESP. check_msg leaves the
         # socket blocking without a timeout: put the timeout back.
         raw = self._raw(c)
-        while c.check_msg() is not None:
+        while _io(c.check_msg) is not None:
             raw.settimeout(TIMEOUT_S)
         raw.settimeout(TIMEOUT_S)
         if self._announce:
             self._announce = False
-            self._send_all(self.msgs.announce())
+            try:
+                self._send_all(self.msgs.announce())
+            except MemoryError:
+                self._announce = True  # again at the next pass (retained: what went out stays)
+                raise
         if time.ticks_diff(now, self._ping) >= 0:
             self._ping = time.ticks_add(now, KEEPALIVE_S * 500)
-            c.ping()
+            _io(c.ping)
         if self.diag_ms and time.ticks_diff(now, self._diag) >= 0:
             self._diagnostics(now)
 
@@ -273,9 +284,11 @@ class Mqtt:
     def _send_all(self, msgs):
         # One message made at a time (a discovery config is ~0.8 KB): sent
         # and dropped before the next is built.
+        # A MemoryError while a message is made leaves the connection whole
+        # (nothing of it was written); one inside the client is _Broken.
         c = self.client
         for topic, payload, retain in msgs:
-            c.publish(topic, payload, retain)
+            _io(c.publish, topic, payload, retain)
             self.published += 1
             payload = None
 
@@ -288,6 +301,11 @@ class Mqtt:
             return
         try:
             self._send_all(self.msgs.reading(r))
+        except MemoryError:
+            # Made in part, nothing half sent: the connection stays, this
+            # reading is not published (the next one comes in 2 to 10 s).
+            self.oom += 1
+            raise
         except Exception as e:
             self.pending = r
             self._drop(time.ticks_ms(), _text(e))
@@ -314,7 +332,7 @@ class Mqtt:
             ("serial", a.detector.current),
             ("version", status.VERSION),
         ])
-        self.client.publish(self.diag_topic, payload, True)
+        _io(self.client.publish, self.diag_topic, payload, True)
         self.published += 1
 
     def status_pairs(self):
@@ -334,6 +352,18 @@ class Mqtt:
             except Exception:
                 pass
             _close(c)
+
+
+class _Broken(Exception):
+    """Out of memory inside the MQTT client: a packet may be half written or
+    half read, so the stream is broken and the connection must go."""
+
+
+def _io(fn, *args):
+    try:
+        return fn(*args)
+    except MemoryError:
+        raise _Broken("out of memory in the middle of an MQTT packet")
 
 
 def _close(c):

@@ -111,7 +111,15 @@ def test_the_dongle_publishes_what_the_host_bridge_publishes(vendor, tmp_path):
     # topics the host's order varies: paho holds QoS 1 configs beyond 20 in flight
     # while QoS 0 states go out; the dongle sends everything in order at QoS 0.)
     by_topic = lambda msgs: sorted(msgs, key=lambda m: m[0])  # noqa: E731  (stable: keeps each topic's order)
-    assert len(dm) == len(hm), ([m[0] for m in dm], [m[0] for m in hm])
+    said = events(usb, "mqtt")
+    ups = [e for e in said if e["state"] == "connected"]
+    if len(ups) > 1:
+        # The connection was lost and made again (a loaded machine: a 1.5 s
+        # socket timeout): after a reconnection the dongle sends every config
+        # again, by design. What was sent is then the host's, configs repeated.
+        assert said[1]["state"] == "down", said
+        dm = [m for i, m in enumerate(dm) if not m[0].endswith("/config") or m not in dm[:i]]
+    assert len(dm) == len(hm), (said, [m[0] for m in dm], [m[0] for m in hm])
     for d, h in zip(by_topic(dm), by_topic(hm)):
         assert d == h
     assert sum(1 for t, _, _ in dm if t.endswith("/config")) >= 8
@@ -354,3 +362,36 @@ def test_tls_to_the_broker_checked_against_mqtt_ca_pem(tmp_path):
             assert tf.readings(lines_of(rr)) == want
     finally:
         b.stop()
+
+
+def oom_run(tmp_path, mode):
+    tf.need("unix")
+    b = tf.bundle.build(sim=True)
+    res = tf.mpvm.run("unix", REPO / "tests" / "mp" / "fw_mqtt_oom.py",
+                      [str(tmp_path / ("flash-" + mode)), str(SAMPLE), mode], libs=[(str(b), "/lib")], heap="256k", timeout=120)
+    assert res.returncode == 0, res.stderr.decode(errors="replace")[-2000:]
+    lines = res.stdout.decode().splitlines()
+    return lines, json.loads(lines[-2])["status"], json.loads(lines[-1])["oom"]
+
+
+def test_out_of_memory_while_publishing_keeps_the_connection_unless_a_packet_is_half_sent(tmp_path):
+    """The 10,000-frame run at --heap 192k of the last session ended in 82
+    reconnections: every MemoryError dropped the MQTT connection, and each
+    reconnection sent every discovery config again (more memory). Now a
+    MemoryError while a message is made (nothing of it written) keeps the
+    connection; only one inside the client (a packet half written) drops
+    it. 9 pushes of an Aidon list 2, every third one out of memory."""
+    lines, st, oom = oom_run(tmp_path, "build")
+    assert len(tf.readings(lines)) == 9  # USB: every reading
+    assert oom["calls"] == 9 and oom["connects"] == 1 and oom["errors"] == 0
+    assert st["out_of_memory"] == 3 and st["mqtt"] == "up" and st["mqtt_connects"] == 1
+    faults = [json.loads(ln) for ln in lines if ln.startswith('{"event": "fault"')]
+    assert faults[0]["error"] == "MemoryError: memory allocation failed, allocating 1536 bytes"
+    assert not events(lines, "mqtt")[1:]  # connected once, never down
+    lines, st, oom = oom_run(tmp_path, "write")
+    assert len(tf.readings(lines)) == 9
+    said = [(e["state"], e.get("error")) for e in events(lines, "mqtt")]
+    # each half-written state drops the connection (said once: the same failure),
+    # the dongle connects again after its backoff and goes on
+    assert said[0] == ("connected", None) and ("down", "_Broken: out of memory in the middle of an MQTT packet") in said
+    assert oom["connects"] >= 2 and st["mqtt"] == "up"
