@@ -116,6 +116,7 @@ class Mqtt:
         self.connects = 0
         self.errors = 0
         self.oom = 0  # readings not published: out of memory while their messages were made
+        self._esens = None  # protocols.energy.EnergySensors, with energy on
         self._announce = False
         self._ms = _BACKOFF_MS[0]
         self._due = time.ticks_ms()
@@ -157,14 +158,16 @@ class Mqtt:
         ssl = None
         if self.tls:
             try:
-                ssl = _Tls(_tls_context())
+                import mqtttls  # only with mqtt_tls: a dongle without TLS never loads it
+
+                ssl = mqtttls.context()
             except (ValueError, OSError) as e:  # mqtt_ca.pem is not a certificate this port can read
                 self.errors += 1
                 self.state = "refused"
                 self._due = time.ticks_add(now, _REFUSED_MS)
                 self._say([("state", "refused"), ("broker", "%s:%d" % (self.host, self.port)),
                            ("error", "TLS: %s unusable (%s): put the broker's CA certificate there, PEM or DER"
-                            % (CA_FILE, e)), ("retry_s", _REFUSED_MS // 1000)], "tls-ca")
+                            % ("mqtt_ca.pem", e)), ("retry_s", _REFUSED_MS // 1000)], "tls-ca")
                 return
         c = MQTTClient(self.client_id, self.host, self.port, user=self.user, password=self._password,
                        keepalive=KEEPALIVE_S, ssl=ssl)
@@ -197,7 +200,7 @@ class Mqtt:
             why = " ".join(str(e).split())
             self._say([("state", "refused"), ("broker", "%s:%d" % (self.host, self.port)),
                        ("error", "TLS: the broker's certificate was refused (%s): check %s and mqtt_broker "
-                        "(the name or address in the certificate)" % (why, CA_FILE)),
+                        "(the name or address in the certificate)" % (why, "mqtt_ca.pem")),
                        ("retry_s", _REFUSED_MS // 1000)], "tls " + why)
             return
         except Exception as e:
@@ -272,8 +275,8 @@ class Mqtt:
         """The TCP socket under the client: with TLS the plain one under the
         SSL socket (which has no ``settimeout``; TLS reads and writes go
         through the plain socket, so its timeout bounds them too)."""
-        t = c.ssl
-        return t.raw if isinstance(t, _Tls) and t.raw is not None else c.sock
+        raw = getattr(c.ssl, "raw", None)  # mqtttls.Tls
+        return raw if raw is not None else c.sock
 
     def _on_message(self, topic, payload):
         if topic == self.msgs.status_topic.encode() and payload == b"online":
@@ -301,6 +304,8 @@ class Mqtt:
             return
         try:
             self._send_all(self.msgs.reading(r))
+            if self.app.energy is not None:
+                self._send_all(self._energy(r))
         except MemoryError:
             # Made in part, nothing half sent: the connection stays, this
             # reading is not published (the next one comes in 2 to 10 s).
@@ -309,6 +314,19 @@ class Mqtt:
         except Exception as e:
             self.pending = r
             self._drop(time.ticks_ms(), _text(e))
+
+    def _energy(self, r):
+        """With ``energy`` on: the running hour, its projection, the month's
+        capacity average, step and margin as sensors of the meter's device,
+        the very messages of ``hanreader mqtt --energy`` (protocols.energy.
+        EnergySensors over the dongle's accounting, fed before this)."""
+        e = self.app.energy.energy
+        s = self._esens
+        if s is None or s.energy is not e:
+            from protocols.energy import EnergySensors
+
+            s = self._esens = EnergySensors(self.msgs, e, feed=False)
+        return s.reading(r)
 
     def _diag_configs(self):
         m = self.msgs
@@ -386,53 +404,3 @@ _ERRNO = {-1: ": connection closed", 103: ": connection aborted", 104: ": connec
           110: ": timed out", 111: ": connection refused", 113: ": no route to host",
           116: ": timed out", 128: ": not connected", 32: ": broken pipe", -2: ": host not found",
           -202: ": host not found", 11: ": timed out"}
-
-
-CA_FILE = "mqtt_ca.pem"
-
-
-class _Tls:
-    """What ``MQTTClient(ssl=...)`` is given: it wraps the socket with the
-    context and keeps the plain socket (``raw``) for its timeout."""
-
-    def __init__(self, ctx):
-        self.ctx = ctx
-        self.raw = None
-
-    def wrap_socket(self, sock, server_hostname=None):
-        self.raw = sock
-        return self.ctx.wrap_socket(sock, server_hostname=server_hostname)
-
-
-def _tls_context():
-    """The TLS context of ``mqtt_tls``: the broker's certificate checked
-    against ``mqtt_ca.pem`` on flash when that file exists (one CA
-    certificate, PEM or DER), else encrypted without checking the broker."""
-    import ssl
-
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    try:
-        with open(CA_FILE, "rb") as f:
-            data = f.read()
-    except OSError:
-        ctx.verify_mode = ssl.CERT_NONE  # encrypted, broker not verified (no mqtt_ca.pem)
-        return ctx
-    # The certificate in DER: some ports' mbedTLS parse no PEM (the unix
-    # port's: "invalid cert"), every one parses DER.
-    ctx.load_verify_locations(cadata=_der(data))
-    ctx.verify_mode = ssl.CERT_REQUIRED
-    return ctx
-
-
-def _der(data):
-    """The first certificate of PEM text as DER bytes (DER is returned as is)."""
-    start = data.find(b"-----BEGIN CERTIFICATE-----")
-    if start < 0:
-        return data
-    end = data.find(b"-----END CERTIFICATE-----", start)
-    if end < 0:
-        raise ValueError("%s: a PEM certificate without its END line" % CA_FILE)
-    import binascii
-
-    body = data[start + 27:end]
-    return binascii.a2b_base64(body.replace(b"\r", b"").replace(b"\n", b"").replace(b" ", b""))
