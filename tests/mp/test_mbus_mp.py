@@ -1,6 +1,4 @@
 # mp-heap: 320k
-# (256k left under 1 KB free when the suite compiles protocols/ from source: issue 19 added 1.1 KB
-# resident (three meter index lines, six OBIS rows); 320k keeps room. The device budgets are in tools/bench.)
 # Wired M-Bus long frames on real MicroPython: checksums, segment reassembly,
 # the Sagemcom L-overflow quirk, the streaming framer, GBT, and the Reader
 # detecting M-Bus and decrypting (Netz NOe sample key) to asserted values.
