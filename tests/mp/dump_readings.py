@@ -68,6 +68,8 @@ def main():
             except HanError as e:
                 text = "error " + e.kind
             print(folder + "/" + name + " " + text)
+            text = None
+            gc.collect()  # multi-frame pushes and long lists (issue 19): free before the next
     for folder in sorted(os.listdir(base)):
         try:
             names = sorted(os.listdir(base + "/" + folder))
