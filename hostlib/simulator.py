@@ -757,8 +757,9 @@ class FastFrames:
             for k in times:
                 # the header time is the push's; a clock inside list 3 is its hour
                 dt = when if k < 40 or lst != self.hourly else when.replace(minute=0, second=0)
-                buf[k:k + 8] = bytes((dt.year >> 8, dt.year & 0xFF, dt.month, dt.day, dt.isoweekday(),
-                                      dt.hour, dt.minute, dt.second))
+                # year..second from the one date-time codec; the template keeps
+                # its hundredths, deviation and status bytes
+                buf[k:k + 8] = cosem_datetime(dt)[:8]
         fcs = crc(memoryview(buf)[1:-3])
         buf[-3] = fcs & 0xFF
         buf[-2] = fcs >> 8
