@@ -20,7 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from protocols.security import BaseDecryptor, parse_key  # noqa: F401 (re-exported)
-from protocols.security import encrypt_apdu as _encrypt_apdu
+from protocols.ciphering import encrypt_apdu as _encrypt_apdu
 
 _CTR2 = b"\x00\x00\x00\x02"
 
@@ -47,7 +47,7 @@ class Decryptor(BaseDecryptor):
 
 
 class _HostGCM:
-    """The ``gcm`` engine of ``protocols.security.encrypt_apdu`` on the ``cryptography`` package."""
+    """The ``gcm`` engine of ``protocols.ciphering.encrypt_apdu`` on the ``cryptography`` package."""
 
     def __init__(self, key):
         self.key = key
@@ -63,7 +63,7 @@ class _HostGCM:
 
 
 def encrypt_apdu(key, plaintext, system_title, counter, security_control=0x30, auth_key=None, tag=0xDB):
-    """``protocols.security.encrypt_apdu`` (the one ciphered-APDU builder) with
+    """``protocols.ciphering.encrypt_apdu`` (the one ciphered-APDU builder) with
     the ``cryptography`` package as its AES-GCM engine."""
     return _encrypt_apdu(key, plaintext, system_title, counter, security_control, auth_key, tag,
                          gcm=_HostGCM(parse_key(key)))

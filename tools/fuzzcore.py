@@ -37,7 +37,8 @@ from protocols.crc import crc16_arc
 from protocols.decoder import Reader, decode_apdu
 from protocols.errors import HanError
 from protocols.gcm import GCM
-from protocols.security import encrypt_apdu, make_decryptor
+from protocols.ciphering import encrypt_apdu
+from protocols.security import make_decryptor
 
 MP = sys.implementation.name == "micropython"
 

@@ -6,7 +6,7 @@
 #
 # Frames: the Netz NOe sample (SC 0x20, 243 B, CTR only), the Stoen PL frame
 # size (SC 0x21, 336 B) and a Kamstrup DK-sized push (SC 0x30, 447 B with a
-# verified tag), built by protocols.security.encrypt_apdu with the device GCM. Allocation is gc.mem_alloc()
+# verified tag), built by protocols.ciphering.encrypt_apdu with the device GCM. Allocation is gc.mem_alloc()
 # around one call with the GC disabled, after a warm-up call (buffers grown).
 import gc
 import sys
@@ -14,7 +14,8 @@ import time
 
 from protocols.apdu import parse_apdu
 from protocols.gcm import GCM, _cryptolib_aes
-from protocols.security import encrypt_apdu, make_decryptor
+from protocols.ciphering import encrypt_apdu
+from protocols.security import make_decryptor
 
 KEY = bytes.fromhex("000102030405060708090A0B0C0D0E0F")
 AK = bytes.fromhex("D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF")
