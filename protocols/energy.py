@@ -285,7 +285,9 @@ def margin(others, day_max, so_far, top, steps):
 
 _POWER = ("active_power_import", "active_power_export", "reactive_power_import", "reactive_power_export")
 _ENERGY = ("active_energy_import", "active_energy_export", "reactive_energy_import", "reactive_energy_export")
-_SCALE = {"W": 1, "var": 1, "Wh": 1, "varh": 1, "kW": 1000, "kvar": 1000, "kWh": 1000, "kvarh": 1000}
+# Readings carry the schema's canonical units (W, var, Wh, varh: P1 too,
+# protocols/p1.canonical), so no unit is converted here.
+_UNITS = ("W", "var", "Wh", "varh")
 
 METER, ESTIMATED, MISSING = "meter", "estimated", "missing"
 
@@ -300,8 +302,9 @@ def _value(reading, name):
             v = r.value
             if type(v) is not int and type(v) is not float:
                 return None
-            f = _SCALE.get(r.unit, 1)
-            return int(round(v * f)) if type(v) is float or f != 1 else v
+            if r.unit not in _UNITS:
+                return None
+            return int(round(v)) if type(v) is float else v
     return None
 
 
