@@ -370,7 +370,9 @@ def test_editable_install_is_quiet(tmp_path):
     # What tools/bootstrap runs (pip install -e), into a scratch prefix: no warning,
     # deprecation or notice from the build (issue 17 item 13: setuptools' licence
     # deprecations, then its editable-install notice, were ~130 lines).
-    r = _pip("install", "--quiet", "--no-deps", "-e", ".", "--prefix", str(tmp_path / "prefix"))
+    # A scratch venv, never this one (pip install --prefix would uninstall ours first).
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True, timeout=120)
+    r = _pip("--python", str(tmp_path / "venv" / "bin" / "python"), "install", "--quiet", "--no-deps", "-e", ".")
     assert r.returncode == 0, r.stderr
     noise = [ln for ln in (r.stdout + r.stderr).splitlines() if ln.strip() and not MACHINE.match(ln)]
     assert noise == [], "pip install -e . printed:\n" + "\n".join(noise)
