@@ -405,3 +405,126 @@ def test_tools_run_as_documented_without_the_venv_on_path(tmp_path):
                        timeout=300)
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     assert '"name": "active_power_import", "value": 1362, "unit": "W"' in r.stdout
+
+
+# -- docs/design.md says what the code is ------------------------------------------------
+
+def _design():
+    with open(os.path.join(ROOT, "docs", "design.md"), encoding="utf-8") as f:
+        return f.read()
+
+
+def test_design_names_only_modules_that_exist():
+    text = _design()
+    names = set(re.findall(r"`([\w/.]+\.(?:py|mjs)|[\w]+/)`", text))
+    names |= set(re.findall(r"(?<![\w`])((?:protocols|hostlib|firmware|tools|tests)/[\w/.]+\.py)", text))
+    assert len(names) > 40
+    bases = ["", "protocols", "hostlib", "hostlib/cli", "firmware", "protocols/dialects", "protocols/meters"]
+    missing = [n for n in sorted(names) if not any(os.path.exists(os.path.join(ROOT, b, n)) for b in bases)]
+    assert missing == [], "docs/design.md names modules that do not exist: %s" % missing
+    for gone in ("protocols/framer.py", "`framer.py`", "protocols/cs.py", "HdlcFramer(max_frame=2048)"):
+        assert gone not in text
+
+
+def test_design_error_kinds_are_the_raised_ones():
+    import protocols.errors as E
+
+    rows = re.findall(r"^\| (`[^|]+`) \| (`[^|]+`) \|", _design(), re.M)
+    documented = {}
+    for kinds, classes in rows:
+        for k, c in zip(re.findall(r"`([\w-]+)`", kinds), re.findall(r"`(\w+)`", classes)):
+            documented[c] = k
+    assert documented, "no kind table in docs/design.md"
+    source = ""
+    for folder in ("protocols", "hostlib"):
+        for dirpath, _dirs, files in os.walk(os.path.join(ROOT, folder)):
+            for n in files:
+                if n.endswith(".py") and n != "errors.py":
+                    with open(os.path.join(dirpath, n), encoding="utf-8") as f:
+                        source += f.read()
+    raised = {}
+    for name in dir(E):
+        cls = getattr(E, name)
+        if isinstance(cls, type) and issubclass(cls, E.HanError) and cls is not E.HanError:
+            names = [n for n in dir(E) if getattr(E, n) is cls]
+            if any(re.search(r"\b%s\(" % n, source) for n in names):
+                raised[cls.__name__] = cls.kind
+    for c, k in documented.items():
+        cls = getattr(E, c)
+        assert cls.kind == k, "docs/design.md: %s has kind %r, not %r" % (c, cls.kind, k)
+        assert cls.__name__ in raised, "docs/design.md lists %s (%s), which nothing raises" % (c, k)
+    listed = {getattr(E, c).__name__ for c in documented}
+    assert set(raised) <= listed, "raised but not in docs/design.md: %s" % sorted(set(raised) - listed)
+
+
+@pytest.mark.parametrize("vm", ["unix", "wasm"])
+def test_micropython_testing_example_module_passes(vm, tmp_path):
+    # docs/micropython-testing.md's "Writing a test module" runs as written, on both VMs.
+    from test_micropython import mp_libs, mpvm
+
+    with open(os.path.join(ROOT, "docs", "micropython-testing.md"), encoding="utf-8") as f:
+        block = re.search(r"```python\n(.*?)```", f.read(), re.S).group(1)
+    script = tmp_path / "test_example.py"
+    script.write_text(block)
+    r = mpvm.run(vm, str(script), libs=mp_libs(), heap="256k", timeout=120)
+    out = r.stdout.decode()
+    assert r.returncode == 0 and out.splitlines()[-1] == "3 passed, 0 failed", out + r.stderr.decode()
+
+
+# -- the Python examples -----------------------------------------------------------------
+
+def python_blocks():
+    out = []
+    for page in PAGES:
+        with open(os.path.join(ROOT, page), encoding="utf-8") as f:
+            text = f.read()
+        for m in re.finditer(r"```python\n(.*?)```", text, re.S):
+            out.append((page, text[: m.start()].count("\n") + 2, m.group(1)))
+    return out
+
+
+# Blocks that are not programs (page, first line of code -> why); the README's first
+# block is run by tests/test_readme.py, the example test module by the test above.
+NOT_PROGRAMS = {
+    "for chunk in chunks:": "a fragment: `chunks` stands for the caller's data",
+    'LISTS = """': "a declaration's data, shortened with ...",
+    "def hdlc_frame(c, crc=crc16_x25):": "the shape of a declaration, shortened with ...",
+    "# mp-heap: 256k": "a MicroPython test module (test_micropython_testing_example_module_passes)",
+}
+# What a block prints first, where the page says so in its comments.
+PRINTS = {
+    ("docs/host.md", 'print(reading["active_power_import"], reading.register("active_power_import").unit)'):
+        "1362 W",
+    ("docs/host.md", "print(item)"): "DongleStatus({'uptime': 5})",
+    ("README.md", 'print(reading["active_power_import"], "W")'): None,  # test_readme.py checks it
+}
+
+
+@pytest.mark.parametrize("block", python_blocks(), ids=lambda b: "%s:%d" % (b[0], b[1]))
+def test_documented_python_runs(block, tree, meter, broker):
+    page, line, code = block
+    where = "%s:%d" % (page, line)
+    if any(k in code for k in NOT_PROGRAMS):
+        return
+    real = stand_ins(code, meter, broker)
+    live = meter.pty.path in real  # reads a port: runs until Ctrl-C
+    env = environment(tree)
+    env["HANREADER_MQTT_PASSWORD"] = "not used: the test broker is anonymous"
+    p = subprocess.Popen([os.path.join(tree, ".venv", "bin", "python"), "-c", real], cwd=tree, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=SERVICE_SECONDS if live else LIMIT)
+        ended = True
+    except subprocess.TimeoutExpired:
+        ended = False
+        os.killpg(p.pid, signal.SIGINT)
+        out, err = p.communicate(timeout=20)
+    out, err = out.decode(), err.decode()
+    if ended:
+        assert p.returncode == 0, "%s: the example fails:\n%s" % (where, err[-2000:])
+    else:  # a loop over a live port: Ctrl-C ends it, and it printed readings before
+        assert "KeyboardInterrupt" in err and (out.strip() or "print(" not in code), \
+            "%s: %s\n%s" % (where, out[-500:], err[-2000:])
+    for (pg, stmt), first in PRINTS.items():
+        if pg == page and stmt in code and first is not None:
+            assert out.splitlines()[0] == first, "%s: prints %r, the page says %r" % (where, out.splitlines()[0], first)
