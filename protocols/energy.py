@@ -746,6 +746,7 @@ class EnergySensors:
         self.announced = []  # meter keys whose configs went out
         self._sent_t = None
         self._hours = 0
+        self._month = None  # (hours closed, month, capacity_wh, step) of the last payload
 
     def topic(self, key):
         return self.msgs.topic(key, "energy")
@@ -785,9 +786,18 @@ class EnergySensors:
         r = e.running()
         if r is None:
             return None
-        m = e.month()
-        cap = m["capacity_wh"] if m is not None else 0
-        idx, lo, hi = m["step"] if m is not None else step_of(0, 1, e.steps)
+        # The month's average and step change only when hours close: made
+        # again then, not for every payload (Energy.month() builds every day
+        # of the month: about 4 KB a time on the dongle).
+        mc = self._month
+        if mc is None or mc[0] != e.counters["hours"] or mc[1] != r["month"]:
+            m = e.month()
+            cap = m["capacity_wh"] if m is not None else 0
+            step = m["step"] if m is not None else step_of(0, 1, e.steps)
+            mc = self._month = (e.counters["hours"], r["month"], cap, step)
+            m = None
+        cap = mc[2]
+        idx, lo, hi = mc[3]
         mg = r["margin_wh"]
         return ('{"hour": "%s", "so_far_wh": %d, "projection_wh": %d, "capacity_wh": %d, "step": %d, '
                 '"step_from_wh": %d, "step_to_wh": %s, "margin_wh": %s, "month": "%s"}') % (
