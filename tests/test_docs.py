@@ -20,9 +20,10 @@ one after the other in the order of the page, with these stand-ins:
   ``mqtt://…``: a real mosquitto on 127.0.0.1;
 * ``FILE``, ``CAPTURE``: a real capture (the Aidon list 2 of the digest).
 
-A synopsis (``[optional]``, ``a|b``, ``<placeholder>``, ``…``, or a
-subcommand alone) of ``hanreader`` runs as ``hanreader SUB --help`` and every
-option it names must be in that help. A command that runs until stopped
+A synopsis of ``hanreader`` (``[optional]``, ``a|b``, ``<placeholder>``,
+``…``), and any ``hanreader`` command named in prose (an inline span: often a
+fragment such as ``hanreader mqtt --energy``), runs as ``hanreader SUB
+--help``: the subcommand must exist and know every option named. A command that runs until stopped
 (``read``, ``demo``, a live ``simulate`` or ``mqtt``) gets SIGINT (Ctrl-C)
 after a few seconds; it must not have ended with an error before, must
 have said something, and must exit 0. No command may print a traceback.
@@ -150,12 +151,11 @@ def rule(cmd):
 
 
 def synopsis(cmd, inline=False):
-    """A hanreader synopsis: optional parts, alternatives, placeholders, or (in prose)
-    a subcommand alone."""
+    """A hanreader synopsis: optional parts, alternatives, placeholders, or named in prose."""
     words = cmd.split()
     if words[0] not in ("hanreader", ".venv/bin/hanreader"):
         return False
-    if len(words) == 2 and inline:
+    if inline:  # named in prose (`hanreader mqtt --energy`): the options are checked, not run
         return True
     return bool(re.search(r"\[|<|…|\.\.\.|[A-Za-z0-9]\|[A-Za-z0-9-]|\bPORT\b|\bSOURCE\b|\bHOST\b", cmd))
 
