@@ -4,7 +4,8 @@ What counts as a documented command:
 
 * each line of a fenced ``sh``/``bash``/``console`` block (``# comments``
   stripped, ``\\`` continuations joined; an ``export``/``cd`` line is carried
-  into the block's later lines, as in a shell);
+  into the block's later lines, as in a shell), and each line of an
+  indented code block that starts with a program (or ``echo``);
 * each inline code span that is a command line: it starts with a program
   (``hanreader SUBCOMMAND``, ``tools/…``, ``./tools/…``, ``.venv/bin/…``,
   ``python``, ``pytest``, ``pip``, ``npm``, ``node``, ``make``,
@@ -49,7 +50,7 @@ PAGES = ["README.md"] + sorted("docs/" + n for n in os.listdir(os.path.join(ROOT
 CAPTURE = "tests/captures/aidon/doc-example-list2.hex"
 SUBCOMMANDS = sorted(n[:-3] for n in os.listdir(os.path.join(ROOT, "hostlib", "cli"))
                      if n.endswith(".py") and not n.startswith("_"))
-PROGRAM = re.compile(r"^(\./)?(tools/\S+|\.venv/bin/\S+|hanreader|python3?|pytest|pip|npm|node|make|micropython"
+PROGRAM = re.compile(r"^(\./)?(tools/\S+|\.venv/bin/\S+|hanreader|python3?|pytest|pip|npm|node|make|micropython|mpremote"
                      r"|[A-Z_]+=\S+ micropython)(\s|$)")
 SERVICE_SECONDS = 4.0  # how long a command that runs until Ctrl-C is left running
 LIMIT = 120.0  # any other command must end by then
@@ -70,7 +71,7 @@ RULES = [
     (r"^npm ci$", "skip", "deletes and reinstalls node_modules/ (tools/bootstrap runs it); the VM it "
      "installs runs in tests/test_micropython.py"),
     (r"^make -C ", "skip", "needs a MicroPython source tree (docs/firmware.md, section 5); none here"),
-    (r"^(\.venv/bin/)?mpremote connect ", "skip", "needs a board on USB"),
+    (r"^(\.venv/bin/)?mpremote ", "skip", "needs a board on USB"),
     (r"tools/deploy(?!.*--dry-run)", ("sub", r"(tools/deploy)", r"\1 --dry-run"),
      "would install on a connected board: --dry-run builds the same bundle"),
     (r"(-m pytest|^pytest)\b", "collect", "the suite runs these tests itself"),
@@ -106,6 +107,8 @@ def documented():
         with open(os.path.join(ROOT, page), encoding="utf-8") as f:
             lines = f.read().split("\n")
         fence = None
+        indented = False  # inside an indented code block
+        prev = ""  # the previous line outside fences ("" when blank)
         carried = []
         pending, start = "", 0
         for n, line in enumerate(lines, 1):
@@ -113,6 +116,7 @@ def documented():
             if s.startswith("```"):
                 fence = None if fence is not None else s[3:].strip()
                 carried = []
+                indented, prev = False, "x"
                 continue
             if fence is not None:
                 if fence not in ("sh", "bash", "console"):
@@ -133,6 +137,16 @@ def documented():
                 if re.match(r"^(export|cd) ", cmd):
                     carried.append(cmd)
                 continue
+            if line.startswith("    ") and s and (indented or not prev):
+                # an indented code block: its shell lines (output and JSON lines are not)
+                indented = True
+                body = _strip_comment(line).strip()
+                if PROGRAM.match(body) or body.startswith("echo "):
+                    out.append((page, n, body, (), False))
+                prev = line
+                continue
+            indented = indented and not s
+            prev = s
             for m in re.finditer(r"(?<!`)`([^`\n]+)`(?!`)", line):
                 span = m.group(1).strip()
                 if PROGRAM.match(span) and " " in span:
