@@ -1,8 +1,6 @@
 # hostlib/cli/simulate.py: ``hanreader simulate``: emulate a meter.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
-from protocols.meters import catalog as meters
-
-from ._common import EXIT_OK, UsageError, article, err, plural, positive, sink_for
+from ._common import EXIT_OK, UsageError, add_meter, add_sinks, article, err, plural, positive, sink_for
 
 ORDER = 50
 
@@ -11,13 +9,8 @@ def add_parser(sub):
     s = sub.add_parser("simulate", help="emulate a meter: real frames to a pty, TCP or stdout",
                        description="Emulate an Aidon, Kaifa or Kamstrup meter: real frames from a "
                        "plausible household load, at the meters' cadence (or sped up).")
-    s.add_argument("--meter", choices=meters.simulated(), default="aidon")
-    s.add_argument("--phases", type=int, choices=[1, 3], default=3)
-    g = s.add_mutually_exclusive_group()
-    g.add_argument("--port", metavar="PTY", help="write to this pty or serial port (e.g. one end of socat)")
-    g.add_argument("--pty", action="store_true", help="create a pty pair and print the end to read")
-    g.add_argument("--tcp", type=int, metavar="PORT", help="serve frames on TCP PORT (0: any free port)")
-    s.add_argument("--bind", default="127.0.0.1", help="address for --tcp (default 127.0.0.1)")
+    add_meter(s)
+    add_sinks(s, "the frames")
     s.add_argument("--hex", action="store_true", help="stdout: one frame per line in hex")
     s.add_argument("--speed", type=positive(float), default=1.0, help="time factor (60 = a minute per second)")
     s.add_argument("--fast", action="store_true",
