@@ -411,3 +411,33 @@ def decode_crc(data):
     while e < len(data) and data[e:e + 1] not in (b"\r", b"\n"):
         e += 1
     return data[k:e] or None
+
+
+def test_the_invalid_telegrams_the_sources_test_are_rejected():
+    # dsmr_parser's test_checksum_invalid (a value line removed: the CRC no
+    # longer checks) and test_checksum_missing (the "!CRC" line removed).
+    by_name = {e["peer"]["name"]: n for n, e in EXPECTED.items() if "peer" in e and "name" in e["peer"]}
+    dp = PEERS["dsmr_parser"]
+    assert len(dp["invalid"]) == len(dp["missing_crc"]) == 3
+    for tel, line in dp["invalid"].items():
+        t = raw(by_name[tel])
+        bad = t.replace(line.encode(), b"", 1)
+        assert bad != t
+        with pytest.raises(HanError) as ei:
+            decode_telegram(bad)
+        assert ei.value.kind == "checksum"
+        assert stream(bad) == ([], ["checksum"])
+        cut = t.replace(dp["missing_crc"][tel].encode(), b"", 1)
+        assert b"\n!" not in cut
+        with pytest.raises(HanError) as ei:
+            decode_telegram(cut)
+        assert ei.value.kind == "truncated"
+        assert stream(cut) == ([], ["truncated"])
+
+
+def test_the_table_output_shows_a_channels_capture_time():
+    from hostlib.cli._common import format_reading
+
+    text = format_reading(decode_telegram(raw("dsmr50-iskra-mt382.txt")))
+    line = [ln for ln in text.splitlines() if "0-1:24.2.1.255" in ln][0]
+    assert line.split() == ["mbus_reading", "0-1:24.2.1.255", "0.107", "m3", "at", "2017-01-02T16:10:05+01:00"]
