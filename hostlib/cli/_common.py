@@ -75,6 +75,9 @@ def format_reading(reading, index=None):
     wv = max([len(v) for v in vals if len(v) <= 24] + [1])
     for r, v in zip(regs, vals):
         line = "  %-*s  %-*s  %*s %s" % (wn, r.name or "?", wo, r.obis or "", wv, v, r.unit or "")
+        t = getattr(r, "time", None)  # a P1 M-Bus channel's own capture time
+        if t:
+            line += "  at " + t
         lines.append(line.rstrip())
     return "\n".join(lines)
 
