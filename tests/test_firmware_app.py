@@ -246,3 +246,25 @@ def test_the_status_line_is_written_in_pieces_with_the_same_text():
     except MemoryError:
         pass
     assert pieces[-1] == "\n" and "".join(pieces[:-1]) == line[:len("".join(pieces[:-1]))]
+
+
+def test_a_push_in_an_unknown_layout_shows_in_the_status_line(tmp_path):
+    """Issue 19 on the dongle: a list no declaration describes (the Slovenian
+    AM550's 15-minute list of 4 values, tests/captures/slovenia) is printed
+    with its values by position and ``"layout": "unknown"``, and the status
+    line says ``unknown-layout`` with the list's signature, as the host's
+    ``hanreader decode`` says it."""
+    from hostlib import decode as host_decode
+
+    tf.need("unix")
+    cap = REPO / "tests" / "captures" / "slovenia" / "am550-ed121-gh869-3.hex"
+    b = tf.bundle.build(sim=True)
+    res = tf.mpvm.run("unix", REPO / "tests" / "mp" / "fw_status.py", [str(tmp_path / "flash"), str(cap), "2400-8E1"],
+                      libs=[(str(b), "/lib")], heap="320k", timeout=60)
+    assert res.returncode == 0, res.stderr.decode(errors="replace")[-2000:]
+    lines = res.stdout.decode().splitlines()
+    rd = tf.readings(lines)
+    want = host_decode(tf.capture.load(str(cap))).to_json()
+    assert rd == [want] and json.loads(want)["layout"] == "unknown"
+    st = json.loads(lines[-1])["status"]
+    assert st["layout"] == "unknown-layout oiii" and st["readings"] == 1 and st["decode_errors"] == 0
