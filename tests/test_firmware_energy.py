@@ -137,10 +137,11 @@ def test_energy_sensors_from_the_dongle_are_the_host_bridges(tmp_path):
     try:
         s = Subscriber(b)
         try:
-            # --heap 320k: on the 64-bit unix port the .mpy bytecode of the firmware, the core, MQTT and
-            # the accounting lives in the heap (a board keeps it in flash); 256k meets MemoryError.
+            # --heap 512k: on the 64-bit unix port the .mpy bytecode of the firmware, the core, MQTT and
+            # the accounting lives in the heap (a board keeps it in flash); at 320k a reading's 1.7 KB
+            # JSON met a fragmented heap now and then (1 run in 6 under load: a reading not published).
             r = subprocess.run([sys.executable, str(REPLAY), str(tmp_path / "all.hex"), "--broker", b.url,
-                                "--heap", "320k", "--flash", str(tmp_path / "flash"), "--timeout", "300", "--set",
+                                "--heap", "512k", "--flash", str(tmp_path / "flash"), "--timeout", "300", "--set",
                                 json.dumps({"energy": True, "status_s": 0, "ntp": False, "bridge_id": "e"})],
                                capture_output=True, timeout=360)
             assert r.returncode == 0, r.stderr.decode()[-2000:]

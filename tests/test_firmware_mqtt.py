@@ -45,8 +45,8 @@ BRIDGE = "dongle-t"
 # (docs/benchmarks.md). At 256k a reading's 1.7 KB JSON could meet a
 # fragmented heap when two meters' messages are made in one loop pass (the
 # Kamstrup stream), depending on how the UART chunks fall: lost readings,
-# counted. 320k gives the margin the MCU figures (32-bit, code in flash) have.
-HEAP = "320k"
+# counted. 384k gives the margin the MCU figures (32-bit, code in flash) have.
+HEAP = "384k"
 SETTING = {"aidon": "2400-8E1", "kaifa": "2400-8E1", "kamstrup": "2400-8N1"}
 WIFI_PW = "wifi-secret-7391"
 MQTT_PW = "mqtt-secret-5528"
