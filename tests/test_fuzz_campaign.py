@@ -41,3 +41,23 @@ def test_short_fuzz_run_inside_micropython():
     _check(rc, out, err)
     # what stays allocated between inputs (after a collect) is far below the cap
     assert 0 < out["peak_heap"] < 1024 * 1024
+
+
+def test_shards_together_are_the_whole_run(tmp_path):
+    """--shard K/N runs inputs i with i % N == K (each input its own
+    generator), so the shards merged (--merge) count exactly what the
+    unsharded run counts: a long run can be split across processes."""
+    rc, whole, err = _run("--inputs", "900", "--seed", "13")
+    parts = []
+    for k in (0, 1, 2):
+        out = str(tmp_path / ("s%d.json" % k))
+        _run("--inputs", "900", "--seed", "13", "--shard", "%d/3" % k, "--out", out)
+        parts.append(out)
+    rc2, merged, err2 = _run("--merge", *parts)
+    for key in ("inputs", "bytes", "readings", "han_errors", "non_han_errors", "bad_json",
+                "lossy_intact_frames", "lossy_intact_lost", "chunking_differences"):
+        assert merged[key] == whole[key], key
+    assert whole["inputs"] == 900 and whole["bytes"] > 100000
+    assert merged["shards"] == ["0/3", "1/3", "2/3"] and merged["finished"] is True
+    assert merged["sampling"]["reader_random_chunks_compared"] == "1 in 8 inputs"
+    _check(rc2, merged, err2)
