@@ -61,3 +61,11 @@ def test_shards_together_are_the_whole_run(tmp_path):
     assert merged["shards"] == ["0/3", "1/3", "2/3"] and merged["finished"] is True
     assert merged["sampling"]["reader_random_chunks_compared"] == "1 in 8 inputs"
     _check(rc2, merged, err2)
+
+
+def test_replay_gives_the_input_an_example_names():
+    """An example's last field is its input's index: --replay rebuilds that
+    input (the same bytes on every run with the seed)."""
+    p = subprocess.run([sys.executable, FUZZ, "--seed", "13", "--replay", "5"], capture_output=True, timeout=60, cwd=ROOT)
+    out = json.loads(p.stdout)
+    assert out["input"] == 5 and out["kind"] == "hdlc" and out["hex"].startswith("7ea1454108831360dce6e7000f")

@@ -358,12 +358,13 @@ class Stats:
         self.last_us = -1
         self.baseline = 1.0
         self.lossy_every = 0
+        self.index = -1  # the input being run (examples name it: tools/fuzz --replay)
 
     def finding(self, e, where, data):
         name = type(e).__name__
         self.other[name] = self.other.get(name, 0) + 1
         if len(self.examples) < 20:
-            self.examples.append((name, where, str(e)[:200], data.hex()[:4000]))
+            self.examples.append((name, where, str(e)[:200], data.hex()[:4000], self.index))
 
     def slow_input(self, usb, n, kind, data):
         sl = self.slow
@@ -475,7 +476,7 @@ def one(st, rng, kind, data, seed):
             st.variant += 1
             st.variant_kinds[kind] = st.variant_kinds.get(kind, 0) + 1
             if len(st.variant_examples) < 5:
-                st.variant_examples.append((kind, data.hex()[:4000]))
+                st.variant_examples.append((kind, data.hex()[:4000], st.index))
 
 
 def _device_decryptor(key, ak, aes):
@@ -560,6 +561,14 @@ def lossy(st, rng, seeds, frames, ber):
         st.lossy_lost += intact - got
 
 
+def make_input(rng, seeds, i):
+    """(kind, bytes, seed) of input ``i`` (``rng``: ``input_rng(seed, i)``)."""
+    if i % 10 == 9:
+        data, s = stream_input(rng, seeds)
+        return s["kind"], data, s
+    return mutant(rng, seeds)
+
+
 def campaign(seeds, n, seed=1, report=None, lossy_every=1000, shard=0, shards=1, every=100000):
     """Run inputs ``shard``, ``shard + shards``, ... below ``n``; return Stats.
     Input ``i`` is the same whatever the sharding (``input_rng``)."""
@@ -572,11 +581,8 @@ def campaign(seeds, n, seed=1, report=None, lossy_every=1000, shard=0, shards=1,
     done = 0
     for i in range(shard, n, shards):
         rng = input_rng(seed, i)
-        if i % 10 == 9:
-            data, s = stream_input(rng, seeds)
-            kind = s["kind"]
-        else:
-            kind, data, s = mutant(rng, seeds)
+        kind, data, s = make_input(rng, seeds, i)
+        st.index = i
         st.last_us = -1
         one(st, rng, kind, data, s)
         us = st.last_us
