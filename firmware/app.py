@@ -207,9 +207,11 @@ class App:
         try:
             import energy_hook
 
-            self.energy = energy_hook.EnergyHook()
-            if self.energy.problem:
-                self.event("energy", [("problem", self.energy.problem)])
+            e = self.energy = energy_hook.EnergyHook()
+            if e.problem:
+                self.event("energy", [("problem", e.problem)])
+            else:
+                self.event("energy", [("state", "restored" if e.restored else "new"), ("file", e.path)] + e.pairs())
         except Exception as e:
             self.energy = None
             self.fault("energy", e)
@@ -505,7 +507,8 @@ class App:
             _unload("safemode")
         if self.energy is not None:
             try:
-                self.energy.maybe_save()  # writes only when an hour closed, at most once an hour
+                if self.energy.maybe_save():  # writes only when an hour closed, at most once an hour
+                    self.event("energy", [("saved", self.energy.path)] + self.energy.pairs())
             except OSError as e:
                 self.fault("energy", e)
 

@@ -23,7 +23,7 @@ import time
 
 from protocols import energy
 
-STATE_FILE = "/energy.json"
+STATE_FILE = "energy.json"  # beside hanreader.json, in the working folder (the flash root)
 
 
 def _ticks_ms():
@@ -46,6 +46,7 @@ class EnergyHook:
         self.restored = False
         self.problem = None  # why the saved state could not be used
         self._anchor = None  # (UTC seconds of the last meter time, ticks then)
+        self.last_hour = None  # the UTC hour number of the last hour closed
         try:
             with open(path) as f:
                 self.energy.restore(json.load(f))
@@ -59,6 +60,15 @@ class EnergyHook:
 
     def _hour(self, hour):
         self.dirty = True
+        self.last_hour = hour[0]
+
+    def pairs(self):
+        """(key, value) pairs for the USB event lines: hours closed so far,
+        the last one (local start), state writes since boot."""
+        e = self.energy
+        h = self.last_hour
+        return [("hours", e.counters["hours"]), ("last_hour", None if h is None else energy.hour_iso(e.zone, h)),
+                ("saves", self.saves)]
 
     def now(self):
         """UTC seconds by the meter's clock and ticks since, or None."""

@@ -52,6 +52,8 @@ MAX_PENDING = 64
 # Readings waiting for the publisher thread (a burst from a file replay);
 # beyond this, publish() waits for room rather than grow without bound.
 QUEUE_SIZE = 1000
+# Longest wait for the publisher thread to take up a new connection.
+READY_TIMEOUT = 120
 
 
 class MqttError(Exception):
@@ -246,8 +248,15 @@ class MqttBridge:
                 raise MqttError("auth", "the broker at %s refused the login: %s" % (self.where, text.lower()),
                                 "check --username and the password (%s or --password-file)" % PASSWORD_ENV)
             raise MqttError("refused", "the broker at %s refused the connection: %s" % (self.where, text.lower()))
-        # Return once the publisher has sent online and the configs.
-        self._ready.wait(self.connect_timeout)
+        # Return once the publisher thread has sent online and the configs:
+        # ``connected`` is then True. This is a hand-off between our own
+        # threads, not a wait for the network, so it is not cut short by
+        # connect_timeout (a loaded machine may take seconds to schedule
+        # the thread); the bound only keeps a wedged thread from hanging us.
+        if not self._ready.wait(READY_TIMEOUT):
+            self._stop_loop()
+            raise MqttError("timeout", "connected to the broker at %s, but the publisher thread did not start "
+                            "within %d s" % (self.where, READY_TIMEOUT), "is the machine overloaded?")
         return self
 
     def _stop_loop(self):
@@ -305,7 +314,10 @@ class MqttBridge:
                 if kind == "reading":
                     self._reading(ev[1])
                 elif kind == "connected":
-                    self._connected()
+                    try:
+                        self._connected()
+                    finally:
+                        self._ready.set()  # connect() returns even if a config could not be sent
                 elif kind == "lost":
                     self._lost(ev[1])
                 elif kind == "message":

@@ -195,6 +195,33 @@ def test_no_discovery_and_meter_name(tmp_path, broker, sub):
         "nd/bridge/nd/availability"]
 
 
+def test_list_1_only_is_held_until_an_id_or_a_meter_name(tmp_path, broker, sub):
+    # Issue 13: a meter's identity is its id, from its first list 2/3, or the
+    # configured --meter-name. An Aidon list 1 alone tells no id: it is never
+    # published under a made-up identity (that would be a second device of
+    # the same meter once list 2 comes); the bridge says so at once, and a
+    # file with nothing else ends in exit 1.
+    path = tmp_path / "l1.hex"
+    one = open(os.path.join(CAPTURES, "aidon", "elwiz-list1.hex")).read()
+    path.write_text(one + "\n" + one + "\n")
+    r = run_cli("mqtt", str(path), "--broker", broker.url, "--fast", "--bridge-id", "l1", "--topic-prefix", "l1",
+                "--discovery-prefix", "l1ha")
+    assert r.returncode == 1, r.stderr
+    said = [ln for ln in r.stderr.splitlines() if "meter id" in ln]
+    assert said == [
+        "hanreader: a reading without a meter id (list 1) is held until a list 2 or 3 tells the meter's id "
+        "(Aidon and Kaifa send list 2 every 10 s); give --meter-name NAME to publish at once",
+        "hanreader: nothing published: 2 readings without a meter id and no list 2 or 3 telling it "
+        "(give --meter-name NAME)"]
+    r2 = run_cli("mqtt", str(path), "--broker", broker.url, "--fast", "--bridge-id", "l1", "--topic-prefix", "l1",
+                 "--discovery-prefix", "l1ha", "--meter-name", "House")
+    assert r2.returncode == 0, r2.stderr
+    assert "meter id" not in r2.stderr
+    msgs = sub.wait_for(lambda m: [t for t, p, rt in m if t == "l1/bridge/l1/availability"].count("l1/bridge/l1/availability") >= 4)
+    states = [t for t, p, rt in msgs if t.startswith("l1/meter/")]
+    assert states == ["l1/meter/House/state"] * 2
+
+
 # -- errors -----------------------------------------------------------------------------
 
 
@@ -263,6 +290,33 @@ def test_password_broker(tmp_path):
         assert b" as hanreader-pw (" in log and b" as my-bridge-42 (" in log
     finally:
         b.stop()
+
+
+def test_no_stray_secret_is_echoed_by_a_usage_error(capsys):
+    """A password typed where it does not belong (a stray word, an
+    abbreviated --password, a value for another option) is never repeated
+    by argparse's usage error: the option names are, the values are not."""
+    from hostlib.cli import main
+
+    secret = "Hunter2-s3cret"
+    cases = [
+        (["mqtt", "f.hex", secret], "unrecognized arguments: 1 value (not shown: it may be a secret)"),
+        (["mqtt", "f.hex", "--pass=" + secret], "ambiguous option: --pass=... could match"),
+        (["mqtt", "f.hex", "--pw=" + secret], "unrecognized arguments: --pw=..."),
+        (["mqtt", "f.hex", "--count", secret], "argument -n/--count: expected a number"),
+        (["mqtt", "f.hex", "--input-format", secret], "argument --input-format: invalid choice (choose from"),
+        (["mqtt", "f.hex", "--password", secret], "never taken on the command line"),
+        (["mqtt", "f.hex", "--username", "han", secret, "x"], "unrecognized arguments: 2 values"),
+        (["mqt", secret], "invalid choice (choose from"),
+    ]
+    for argv, want in cases:
+        assert main(argv) == 2, argv
+        out, errs = capsys.readouterr()
+        assert secret not in out + errs, (argv, errs)
+        assert want in errs, (argv, errs)
+    # Values that are not secrets still say what was wrong.
+    assert main(["mqtt", "f.hex", "--count", "-3"]) == 2
+    assert "expected a positive number, found '-3'" in capsys.readouterr()[1]
 
 
 def test_tls_broker(tmp_path):
@@ -511,6 +565,26 @@ def test_dongle_usb_lines_are_published_as_they_are(tmp_path, broker, sub):
     assert all(len(stamp.findall(pl)) == 1 for pl in states), states[0]
     assert [stamp.sub("", pl) for pl in states] == lines
     assert code == 0, errs
+
+
+def test_a_file_of_dongle_lines_is_published_and_its_status_is_json(tmp_path, broker, sub):
+    # A file of the dongle's USB lines (saved with `cat /dev/ttyACM0 > f`):
+    # `mqtt` reads it as `read` does: readings published byte for byte,
+    # the dongle's status lines said on stderr as JSON, not a Python dict.
+    path = stream_file(tmp_path, "kaifa")
+    lines = run_cli("decode", "--json", path).stdout.splitlines()
+    status = {"version": "0.1.0", "frames": 4, "wifi": None, "raw": False}
+    usb = tmp_path / "usb.jsonl"
+    usb.write_text("\n".join(lines[:2] + [json.dumps({"status": status})] + lines[2:]) + "\n")
+    r = run_cli("mqtt", str(usb), "--broker", broker.url, "--fast", "--bridge-id", "jl", "--topic-prefix", "jl",
+                "--discovery-prefix", "jlha")
+    assert r.returncode == 0, r.stderr
+    msgs = sub.wait_for(lambda m: ("jl/bridge/jl/availability", "offline", False) in m)
+    assert [pl for t, pl, rt in msgs if t.startswith("jl/meter/") and t.endswith("/state")] == lines
+    said = [ln for ln in r.stderr.splitlines() if ln.startswith("hanreader: dongle status: ")]
+    assert len(said) == 1
+    assert json.loads(said[0][len("hanreader: dongle status: "):]) == status
+    assert "4 readings published" in r.stderr
 
 
 def test_encrypted_meter_with_keys(tmp_path, broker, sub):

@@ -67,3 +67,84 @@ def test_device_messages_are_byte_identical(vm):
     assert len(device) == len(host) and len(host) > 150
     for d, h in zip(device, host):
         assert d == h
+
+
+# Home Assistant's sensor rules, as its source states them
+# (home-assistant/core homeassistant/components/sensor/const.py:
+# DEVICE_CLASS_UNITS and DEVICE_CLASS_STATE_CLASSES; reactive_energy with
+# varh/kvarh and kvar for reactive_power since 2025.6, architecture
+# discussion #724): device class -> (units allowed, state classes allowed).
+# Only the classes hanreader uses. A sensor without a device class may have
+# any unit and any state class; a state class None is always allowed.
+HA_RULES = {
+    "power": ({"mW", "W", "kW", "MW", "GW", "TW", "BTU/h"}, {"measurement"}),
+    "reactive_power": ({"var", "kvar"}, {"measurement"}),
+    "apparent_power": ({"VA"}, {"measurement"}),
+    "energy": ({"J", "kJ", "MJ", "GJ", "mWh", "Wh", "kWh", "MWh", "GWh", "TWh", "cal", "kcal", "Mcal", "Gcal"},
+               {"total", "total_increasing"}),
+    "reactive_energy": ({"varh", "kvarh"}, {"total", "total_increasing"}),
+    "voltage": ({"V", "mV", "\u00b5V", "kV", "MV"}, {"measurement"}),
+    "current": ({"A", "mA"}, {"measurement"}),
+    "frequency": ({"Hz", "kHz", "MHz", "GHz"}, {"measurement"}),
+    "power_factor": ({"%", None}, {"measurement"}),
+    "duration": ({"d", "h", "min", "s", "ms"}, {"measurement", "total", "total_increasing"}),
+    "data_size": ({"bit", "kbit", "Mbit", "Gbit", "B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB",
+                   "KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"}, {"measurement", "total", "total_increasing"}),
+    "signal_strength": ({"dB", "dBm"}, {"measurement"}),
+    "connectivity": ({None}, {None}),  # the bridge's binary_sensor
+}
+
+
+def ha_allows(dc, sc, unit):
+    if dc is None:
+        return True
+    units, states = HA_RULES[dc]
+    return unit in units and (sc is None or sc in states)
+
+
+def test_every_sensor_hanreader_announces_is_allowed_by_home_assistant():
+    """Every register of every capture, the dongle's diagnostics and the
+    energy sensors: device class, state class and unit as Home Assistant's
+    sensor rules allow them (a wrong pair is refused or logged by Home
+    Assistant, and an energy sensor must have total/total_increasing to be
+    offered in the Energy dashboard)."""
+    import glob
+
+    sys.path.insert(0, os.path.join(ROOT, "firmware"))
+    from mqttout import DIAG
+
+    from protocols import energy as E
+    from protocols.decoder import Reader
+    from protocols.hextext import hex_lines
+    from protocols.mqtt import classes, ha_unit
+
+    seen = {}
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "captures", "*", "*.hex"))):
+        rd = Reader(max_frame=4096)
+        try:
+            with open(path, "rb") as f:
+                data = hex_lines(f)
+        except ValueError:  # tests/captures/malformed: other tests' business
+            continue
+        for r in rd.feed(data):
+            for reg in r.registers:
+                dc, sc = classes(reg.name, reg.unit, reg.value)
+                seen[(reg.name, reg.unit)] = (dc, sc, ha_unit(reg.unit))
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "captures", "p1", "*.txt"))):  # P1 telegrams
+        rd = Reader(max_frame=4096)
+        with open(path, "rb") as f:
+            data = f.read()
+        for r in rd.feed(data) + rd.flush():
+            for reg in r.registers:
+                dc, sc = classes(reg.name, reg.unit, reg.value)
+                seen[(reg.name, reg.unit)] = (dc, sc, ha_unit(reg.unit))
+    assert len(seen) >= 50, sorted(seen)
+    bad = [(k, v) for k, v in seen.items() if not ha_allows(*v)]
+    assert bad == []
+    # The Energy dashboard's energy registers: class energy, total_increasing.
+    assert seen[("active_energy_import", "Wh")] == ("energy", "total_increasing", "Wh")
+    assert seen[("reactive_energy_import", "varh")] == ("reactive_energy", "total_increasing", "varh")
+    for key, name, dc, sc, unit in DIAG:
+        assert ha_allows(dc, sc, unit), key
+    for obj, name, field, unit, dc, sc in E._SENSORS:
+        assert ha_allows(dc, sc, unit), obj

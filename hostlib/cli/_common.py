@@ -182,16 +182,41 @@ def stopper(args):
 class Parser(argparse.ArgumentParser):
     def error(self, message):
         self.print_usage(sys.stderr)
-        err(message)
+        err(scrub_usage(message))
         raise SystemExit(EXIT_USAGE)
+
+
+def scrub_usage(message):
+    """argparse's usage error without the values the user typed: a stray
+    word may be a password or a key (``hanreader mqtt SRC hunter2``), and
+    secrets never appear in any output. Option names stay (without an
+    ``=value``); every other value is left out and counted."""
+    import re
+
+    if message.startswith("unrecognized arguments: "):
+        words = message[len("unrecognized arguments: "):].split(" ")
+        names = [w.split("=", 1)[0] + ("=..." if "=" in w else "") for w in words if w.startswith("-")]
+        hidden = len(words) - len(names)
+        if hidden:
+            names.append("%d value%s (not shown: it may be a secret)" % (hidden, "" if hidden == 1 else "s"))
+        return "unrecognized arguments: " + ", ".join(names)
+    if message.startswith("ambiguous option: "):
+        rest = message[len("ambiguous option: "):]
+        opt, sep, tail = rest.partition(" could match ")
+        if "=" in opt:
+            opt = opt.split("=", 1)[0] + "=..."
+        return "ambiguous option: " + opt + sep + tail
+    message = re.sub(r"invalid choice: .*? \(choose from", "invalid choice (choose from", message, flags=re.S)
+    message = re.sub(r"invalid (\w+) value: .*$", r"invalid \1 value", message, flags=re.S)
+    return message
 
 
 def positive(kind):
     def conv(s):
         try:
             v = kind(s)
-        except ValueError:
-            raise argparse.ArgumentTypeError("expected a number, found %r" % s) from None
+        except ValueError:  # the text is not echoed: it may be a misplaced secret
+            raise argparse.ArgumentTypeError("expected a number") from None
         if v <= 0:
             raise argparse.ArgumentTypeError("expected a positive number, found %r" % s)
         return v

@@ -6,6 +6,7 @@ from $HANREADER_MQTT_PASSWORD or ``--password-file``, never from the command
 line, and appears in no output."""
 
 import argparse
+import json
 
 from ._common import (EXIT_FAIL, EXIT_OK, Fail, RejectReporter, UsageError, add_keys, add_serial, decryptor, err,
                       opener, positive, stopper)
@@ -86,7 +87,7 @@ def run(args):
         raise Fail(str(e)) from None
     rep = RejectReporter(args.quiet)
     reader = HanReader(decrypt=decrypt, on_reject=rep, format=args.input_format,
-                       on_status=(lambda s: err("dongle status: %s" % s.data)) if not args.quiet else None)
+                       on_status=(lambda s: err("dongle status: %s" % json.dumps(s.data))) if not args.quiet else None)
     open_ = opener(args)
 
     def event(kind, msg):
@@ -97,11 +98,22 @@ def run(args):
             err(msg)
 
     n = 0
+    named = 0  # readings with an identity (a meter id, or --meter-name)
+    told = False
     gen = follow(open_, reader, on_event=event, stop=stopper(args), retry_first=args.wait,
                  max_delay=args.max_backoff)
     try:
         for r in gen:
             n += 1
+            if args.meter_name or r.meter.id:
+                named += 1
+            elif not named and not told:
+                # Issue 13: a meter's identity is its id, learnt from its first
+                # list 2/3 (or --meter-name): a list 1 is never published under
+                # a guessed identity, which would make a second device.
+                told = True
+                err("a reading without a meter id (list 1) is held until a list 2 or 3 tells the meter's id "
+                    "(Aidon and Kaifa send list 2 every 10 s); give --meter-name NAME to publish at once")
             bridge.publish(r)
             if args.count and n >= args.count:
                 break
@@ -111,6 +123,10 @@ def run(args):
         gen.close()
         bridge.close()
     m = bridge.msgs
+    if n and not named:
+        err("nothing published: %d reading%s without a meter id and no list 2 or 3 telling it "
+            "(give --meter-name NAME)" % (n, "" if n == 1 else "s"))
+        return EXIT_FAIL
     if m.held is not None:
         err("1 reading without a meter id was not published: no list 2/3 told the id (give --meter-name)")
     if not args.quiet:
