@@ -366,6 +366,9 @@ class Stats:
         if len(self.examples) < 20:
             self.examples.append((name, where, str(e)[:200], data.hex()[:4000], self.index))
 
+    def would_keep(self, usb):
+        return len(self.slow) < 8 or usb > self.slow[-1][0]
+
     def slow_input(self, usb, n, kind, data):
         sl = self.slow
         if len(sl) < 8 or usb > sl[-1][0]:
@@ -589,7 +592,12 @@ def campaign(seeds, n, seed=1, report=None, lossy_every=1000, shard=0, shards=1,
         st.inputs += 1
         st.bytes += len(data)
         if us >= 0 and len(data) >= 64:
-            st.slow_input(us / len(data), len(data), kind, data)
+            usb = us / len(data)
+            if st.would_keep(usb):
+                # A candidate for the slowest inputs: timed again at once, best
+                # of 3 (a scheduling pause on a shared machine is no slow input).
+                usb = retime(s, data, 2, us) / len(data)
+            st.slow_input(usb, len(data), kind, data)
         if lossy_every and i % lossy_every == lossy_every - 1:
             lossy(st, rng, seeds, 40, rng.pick((10000, 1000, 100)))
         done += 1
@@ -621,6 +629,20 @@ def baseline(seeds, rounds=7):
             total_us += best
             total_b += len(s["data"])
     return total_us / total_b if total_b else 1.0
+
+
+def retime(seed, data, rounds, best):
+    """The Reader's time on ``data`` (µs), best of ``best`` and ``rounds`` more runs."""
+    for _ in range(rounds):
+        dec = None
+        if seed["key"] is not None:
+            dec = DECRYPTOR(seed["key"], seed["ak"], seed.get("aes"))
+        t0 = now_us()
+        run_reader(Stats(), data, (), dec, "retime")
+        us = since_us(t0)
+        if us < best:
+            best = us
+    return best
 
 
 def remeasure(seeds, slow, rounds=5):
