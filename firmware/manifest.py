@@ -26,7 +26,7 @@ _REPO = os.path.dirname(_FW)
 # The app: every module of firmware/ (boot.py and main.py included: a
 # frozen main.py runs at boot when the filesystem has none).
 APP = ("app.py", "board.py", "boot.py", "commands.py", "config.py", "detect.py", "energy_hook.py", "main.py",
-       "mqttout.py", "net.py", "safemode.py", "status.py")
+       "mqttout.py", "mqtttls.py", "net.py", "safemode.py", "status.py")
 for _m in APP:
     module(_m, base_path=_FW)
 

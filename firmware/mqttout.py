@@ -115,6 +115,8 @@ class Mqtt:
         self.replaced = 0  # readings replaced while offline (never published)
         self.connects = 0
         self.errors = 0
+        self.oom = 0  # readings not published: out of memory while their messages were made
+        self._esens = None  # protocols.energy.EnergySensors, with energy on
         self._announce = False
         self._ms = _BACKOFF_MS[0]
         self._due = time.ticks_ms()
@@ -145,6 +147,8 @@ class Mqtt:
             return
         try:
             self._poll(now)
+        except MemoryError:
+            raise  # while making a message: nothing half sent, the connection stays (the app counts it)
         except Exception as e:
             self._drop(now, _text(e))
 
@@ -153,7 +157,18 @@ class Mqtt:
 
         ssl = None
         if self.tls:
-            ssl = _tls_context()
+            try:
+                import mqtttls  # only with mqtt_tls: a dongle without TLS never loads it
+
+                ssl = mqtttls.context()
+            except (ValueError, OSError) as e:  # mqtt_ca.pem is not a certificate this port can read
+                self.errors += 1
+                self.state = "refused"
+                self._due = time.ticks_add(now, _REFUSED_MS)
+                self._say([("state", "refused"), ("broker", "%s:%d" % (self.host, self.port)),
+                           ("error", "TLS: %s unusable (%s): put the broker's CA certificate there, PEM or DER"
+                            % ("mqtt_ca.pem", e)), ("retry_s", _REFUSED_MS // 1000)], "tls-ca")
+                return
         c = MQTTClient(self.client_id, self.host, self.port, user=self.user, password=self._password,
                        keepalive=KEEPALIVE_S, ssl=ssl)
         topic, payload = self.msgs.will
@@ -172,6 +187,21 @@ class Mqtt:
                        ("error", "the broker refused the connection (code %s: %s)"
                         % (code, _CONNACK.get(code, "unknown"))), ("retry_s", _REFUSED_MS // 1000)],
                       "refused %s" % code)
+            return
+        except ValueError as e:
+            _close(c)
+            self.errors += 1
+            if not self.tls:
+                self._wait(now, _text(e))
+                return
+            # mbedTLS refused the broker's certificate: it will again.
+            self.state = "refused"
+            self._due = time.ticks_add(now, _REFUSED_MS)
+            why = " ".join(str(e).split())
+            self._say([("state", "refused"), ("broker", "%s:%d" % (self.host, self.port)),
+                       ("error", "TLS: the broker's certificate was refused (%s): check %s and mqtt_broker "
+                        "(the name or address in the certificate)" % (why, "mqtt_ca.pem")),
+                       ("retry_s", _REFUSED_MS // 1000)], "tls " + why)
             return
         except Exception as e:
             _close(c)
@@ -194,6 +224,10 @@ class Mqtt:
             if r is not None:
                 self.pending = None
                 self._send_all(self.msgs.reading(r))
+        except MemoryError:
+            # Connected, some configs not sent: all of them again at the next pass.
+            self._announce = True
+            raise
         except Exception as e:
             self._drop(now, _text(e))
 
@@ -219,17 +253,30 @@ class Mqtt:
         c = self.client
         # Incoming: Home Assistant's "online", PINGRESP. check_msg leaves the
         # socket blocking without a timeout: put the timeout back.
-        while c.check_msg() is not None:
-            c.sock.settimeout(TIMEOUT_S)
-        c.sock.settimeout(TIMEOUT_S)
+        raw = self._raw(c)
+        while _io(c.check_msg) is not None:
+            raw.settimeout(TIMEOUT_S)
+        raw.settimeout(TIMEOUT_S)
         if self._announce:
             self._announce = False
-            self._send_all(self.msgs.announce())
+            try:
+                self._send_all(self.msgs.announce())
+            except MemoryError:
+                self._announce = True  # again at the next pass (retained: what went out stays)
+                raise
         if time.ticks_diff(now, self._ping) >= 0:
             self._ping = time.ticks_add(now, KEEPALIVE_S * 500)
-            c.ping()
+            _io(c.ping)
         if self.diag_ms and time.ticks_diff(now, self._diag) >= 0:
             self._diagnostics(now)
+
+    @staticmethod
+    def _raw(c):
+        """The TCP socket under the client: with TLS the plain one under the
+        SSL socket (which has no ``settimeout``; TLS reads and writes go
+        through the plain socket, so its timeout bounds them too)."""
+        raw = getattr(c.ssl, "raw", None)  # mqtttls.Tls
+        return raw if raw is not None else c.sock
 
     def _on_message(self, topic, payload):
         if topic == self.msgs.status_topic.encode() and payload == b"online":
@@ -240,9 +287,11 @@ class Mqtt:
     def _send_all(self, msgs):
         # One message made at a time (a discovery config is ~0.8 KB): sent
         # and dropped before the next is built.
+        # A MemoryError while a message is made leaves the connection whole
+        # (nothing of it was written); one inside the client is _Broken.
         c = self.client
         for topic, payload, retain in msgs:
-            c.publish(topic, payload, retain)
+            _io(c.publish, topic, payload, retain)
             self.published += 1
             payload = None
 
@@ -255,9 +304,29 @@ class Mqtt:
             return
         try:
             self._send_all(self.msgs.reading(r))
+            if self.app.energy is not None:
+                self._send_all(self._energy(r))
+        except MemoryError:
+            # Made in part, nothing half sent: the connection stays, this
+            # reading is not published (the next one comes in 2 to 10 s).
+            self.oom += 1
+            raise
         except Exception as e:
             self.pending = r
             self._drop(time.ticks_ms(), _text(e))
+
+    def _energy(self, r):
+        """With ``energy`` on: the running hour, its projection, the month's
+        capacity average, step and margin as sensors of the meter's device,
+        the very messages of ``hanreader mqtt --energy`` (protocols.energy.
+        EnergySensors over the dongle's accounting, fed before this)."""
+        e = self.app.energy.energy
+        s = self._esens
+        if s is None or s.energy is not e:
+            from protocols.energy import EnergySensors
+
+            s = self._esens = EnergySensors(self.msgs, e, feed=False)
+        return s.reading(r)
 
     def _diag_configs(self):
         m = self.msgs
@@ -281,7 +350,7 @@ class Mqtt:
             ("serial", a.detector.current),
             ("version", status.VERSION),
         ])
-        self.client.publish(self.diag_topic, payload, True)
+        _io(self.client.publish, self.diag_topic, payload, True)
         self.published += 1
 
     def status_pairs(self):
@@ -301,6 +370,18 @@ class Mqtt:
             except Exception:
                 pass
             _close(c)
+
+
+class _Broken(Exception):
+    """Out of memory inside the MQTT client: a packet may be half written or
+    half read, so the stream is broken and the connection must go."""
+
+
+def _io(fn, *args):
+    try:
+        return fn(*args)
+    except MemoryError:
+        raise _Broken("out of memory in the middle of an MQTT packet")
 
 
 def _close(c):
@@ -323,18 +404,3 @@ _ERRNO = {-1: ": connection closed", 103: ": connection aborted", 104: ": connec
           110: ": timed out", 111: ": connection refused", 113: ": no route to host",
           116: ": timed out", 128: ": not connected", 32: ": broken pipe", -2: ": host not found",
           -202: ": host not found", 11: ": timed out"}
-
-
-def _tls_context():
-    import ssl
-
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    try:
-        with open("mqtt_ca.pem", "rb") as f:
-            ctx.load_verify_locations(cadata=f.read())
-        ctx.verify_mode = ssl.CERT_REQUIRED
-    except OSError:
-        ctx.verify_mode = ssl.CERT_NONE  # encrypted, broker not verified (no mqtt_ca.pem)
-    return ctx
-
-

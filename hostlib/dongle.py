@@ -19,6 +19,7 @@ in ``other_lines`` and skipped; a line longer than ``max_line`` is dropped.
 import json
 from decimal import Decimal
 
+from protocols.p1 import TimedRegister
 from protocols.reading import Meter, Reading, Register
 
 
@@ -81,7 +82,10 @@ def reading_from_dict(d):
         if isinstance(v, float):
             v = Decimal(repr(v))
         raw, scaler = _number(v)
-        regs.append(Register(r.get("obis"), r.get("name"), raw, scaler, r.get("unit")))
+        if "time" in r:  # a register with its own capture time (P1 M-Bus channels)
+            regs.append(TimedRegister(r.get("obis"), r.get("name"), raw, scaler, r.get("unit"), r.get("time")))
+        else:
+            regs.append(Register(r.get("obis"), r.get("name"), raw, scaler, r.get("unit")))
     return Reading(meter, d.get("time"), regs, received_at=d.get("received_at"))
 
 

@@ -123,7 +123,10 @@ class Store:
         if path is not None:
             d = os.path.dirname(os.path.abspath(path))
             os.makedirs(d, exist_ok=True)
-        self.db = sqlite3.connect(path or ":memory:")
+        # check_same_thread=False: the MQTT bridge feeds the accounting from
+        # its publisher thread and closes it from the main thread, one after
+        # the other (never at the same time).
+        self.db = sqlite3.connect(path or ":memory:", check_same_thread=False)
         self.db.executescript(
             "CREATE TABLE IF NOT EXISTS hours (h INTEGER PRIMARY KEY, import_wh INTEGER, export_wh INTEGER,"
             " reactive_import INTEGER, reactive_export INTEGER, source TEXT NOT NULL);"
@@ -182,6 +185,13 @@ class Accountant:
     def close(self):
         self.store.save_state(self.energy.state())
         self.store.close()
+
+    # What a view of the running hour asks (hostlib.live.Dashboard).
+    def running(self, now=None):
+        return self.energy.running(now)
+
+    def month(self, y=None, m=None):
+        return self.energy.month(y, m)
 
     # -- reports -----------------------------------------------------------------------
     def report(self, month=None):

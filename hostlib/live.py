@@ -208,7 +208,10 @@ class Dashboard:
         if counters is not None:
             self.counters = counters
         if self.energy is not None:
-            self.energy.feed(reading, self.utc())
+            # A reading that carries its receive time (a recording's, a live
+            # source's) is accounted on it; else on ``utc()``.
+            live = self.clock is None and getattr(reading, "received_at", None) is not None
+            self.energy.feed(reading, None if live else self.utc())
         self.last_update = time.monotonic()
 
     def get(self, name):

@@ -163,15 +163,18 @@ class MqttBridge:
         except ValueError as e:
             raise MqttError("url", str(e)) from None
         self.extras = [make(self.msgs) for make in extras]
-        # ``energy``: a protocols.energy.Energy: the running hour, the month's
-        # capacity average, step and margin as sensors too (docs/energy.md),
-        # published as an extra.
+        # ``energy``: the running hour, the month's capacity average, step and
+        # margin as sensors too (docs/energy.md), published as an extra. A
+        # protocols.energy.Energy (in memory), or a hostlib.energy.Accountant,
+        # whose hours and state are kept in SQLite (a restart loses nothing).
         self.energy = None
         if energy is not None:
             from protocols.energy import EnergySensors
 
-            self.energy = EnergySensors(self.msgs, energy)
-            self.extras.append(_Timed(self.energy))
+            core = getattr(energy, "energy", energy)
+            feeder = energy if core is not energy else None
+            self.energy = EnergySensors(self.msgs, core, feed=feeder is None)
+            self.extras.append(_Timed(self.energy, feeder))
         self.client_id = client_id or ("hanreader-" + self.msgs.bridge)
         self._paho = paho
         c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=self.client_id, clean_session=True,
@@ -445,13 +448,16 @@ class MqttBridge:
 class _Timed:
     """An extra whose ``reading`` also takes the receive time (EnergySensors)."""
 
-    def __init__(self, inner):
+    def __init__(self, inner, feeder=None):
         self.inner = inner
+        self.feeder = feeder  # an Accountant fed first (it stores hours and state), or None
 
     def reading(self, reading):
         # The reading's own receive time when it has one (a recording's
         # timestamps, a live source), else now.
         now = None if getattr(reading, "received_at", None) is not None else time.time()
+        if self.feeder is not None:
+            self.feeder.feed(reading, now)
         return self.inner.reading(reading, now)
 
     def announce(self):

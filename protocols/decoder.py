@@ -308,7 +308,9 @@ class Reader:
 
             fr = MbusFramer(keep_raw=self._keep_raw)
         elif protocol == P1:
-            fr = _p1().P1Framer()
+            from .p1framer import P1Framer  # (the values, protocols.p1, only when decoding)
+
+            fr = P1Framer()
         elif protocol == RAW:
             from .apduframer import ApduFramer
 

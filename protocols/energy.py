@@ -285,7 +285,9 @@ def margin(others, day_max, so_far, top, steps):
 
 _POWER = ("active_power_import", "active_power_export", "reactive_power_import", "reactive_power_export")
 _ENERGY = ("active_energy_import", "active_energy_export", "reactive_energy_import", "reactive_energy_export")
-_SCALE = {"W": 1, "var": 1, "Wh": 1, "varh": 1, "kW": 1000, "kvar": 1000, "kWh": 1000, "kvarh": 1000}
+# Readings carry the schema's canonical units (W, var, Wh, varh: P1 too,
+# protocols/p1.canonical), so no unit is converted here.
+_UNITS = ("W", "var", "Wh", "varh")
 
 METER, ESTIMATED, MISSING = "meter", "estimated", "missing"
 
@@ -300,8 +302,9 @@ def _value(reading, name):
             v = r.value
             if type(v) is not int and type(v) is not float:
                 return None
-            f = _SCALE.get(r.unit, 1)
-            return int(round(v * f)) if type(v) is float or f != 1 else v
+            if r.unit not in _UNITS:
+                return None
+            return int(round(v)) if type(v) is float else v
     return None
 
 
@@ -743,6 +746,7 @@ class EnergySensors:
         self.announced = []  # meter keys whose configs went out
         self._sent_t = None
         self._hours = 0
+        self._month = None  # (hours closed, month, capacity_wh, step) of the last payload
 
     def topic(self, key):
         return self.msgs.topic(key, "energy")
@@ -782,9 +786,18 @@ class EnergySensors:
         r = e.running()
         if r is None:
             return None
-        m = e.month()
-        cap = m["capacity_wh"] if m is not None else 0
-        idx, lo, hi = m["step"] if m is not None else step_of(0, 1, e.steps)
+        # The month's average and step change only when hours close: made
+        # again then, not for every payload (Energy.month() builds every day
+        # of the month: about 4 KB a time on the dongle).
+        mc = self._month
+        if mc is None or mc[0] != e.counters["hours"] or mc[1] != r["month"]:
+            m = e.month()
+            cap = m["capacity_wh"] if m is not None else 0
+            step = m["step"] if m is not None else step_of(0, 1, e.steps)
+            mc = self._month = (e.counters["hours"], r["month"], cap, step)
+            m = None
+        cap = mc[2]
+        idx, lo, hi = mc[3]
         mg = r["margin_wh"]
         return ('{"hour": "%s", "so_far_wh": %d, "projection_wh": %d, "capacity_wh": %d, "step": %d, '
                 '"step_from_wh": %d, "step_to_wh": %s, "margin_wh": %s, "month": "%s"}') % (

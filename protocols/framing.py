@@ -155,7 +155,8 @@ class Framer:
 
 def is_p1_header(buf, p, n):
     """True if buf[p:n] starts like a P1 telegram header ``/XXXZ`` (as far as
-    it goes): three letters (FLAG id) and the baud-rate digit."""
+    it goes): three letters (FLAG id) and the baud-rate digit, or another
+    printable byte but '/' (``/NWA-WARMTELINK``)."""
     if p >= n or buf[p] != 0x2F:
         return False
     for i in range(1, 4):
@@ -166,7 +167,7 @@ def is_p1_header(buf, p, n):
             return False
     if p + 4 < n:
         c = buf[p + 4]
-        if c < 0x30 or c > 0x39:  # the baud-rate identification digit
+        if c < 0x21 or c > 0x7E or c == 0x2F:  # the baud-rate digit (or '-')
             return False
     return True
 

@@ -61,16 +61,11 @@ OFFLINE = "offline"
 # no device class.
 _CLASSES = {
     "W": ("power", "measurement"),
-    "kW": ("power", "measurement"),
     "var": ("reactive_power", "measurement"),
-    "kvar": ("reactive_power", "measurement"),
     "VA": ("apparent_power", "measurement"),
     "Wh": ("energy", "total_increasing"),
-    "kWh": ("energy", "total_increasing"),
     "varh": ("reactive_energy", "total_increasing"),
-    "kvarh": ("reactive_energy", "total_increasing"),
     "VAh": (None, "total_increasing"),
-    "kVAh": (None, "total_increasing"),
     "V": ("voltage", "measurement"),
     "A": ("current", "measurement"),
     "Hz": ("frequency", "measurement"),
@@ -96,13 +91,14 @@ _NAMED = {
     "mbus_device_type": (None, None),
     "power_failure_log": (None, None),
 }
-# Spellings meters use (P1 telegrams) -> the one Home Assistant's unit lists
-# have; the value is the same quantity, only the symbol differs.
-_UNITS = {"kVArh": "kvarh", "kVAr": "kvar", "m3": "m\u00b3"}
+# Readings come in the schema's canonical units (docs/reading-schema.md,
+# P1 included: protocols/p1.canonical), so no value is converted here; only
+# the symbol of a cubic metre is spelled as Home Assistant's unit lists have it.
+_UNITS = {"m3": "m\u00b3"}
 
 
 def ha_unit(unit):
-    """A register's unit as Home Assistant spells it (``kVArh`` -> ``kvarh``)."""
+    """A register's unit as Home Assistant spells it (``m3`` -> ``m³``)."""
     return _UNITS.get(unit, unit)
 
 

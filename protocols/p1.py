@@ -25,12 +25,11 @@ Device profile: 115200 8N1, inverted (DSMR 4/5, SE/FI H1, BE, LU); DSMR
 on garbage, with a bounded buffer and HdlcFramer-style counters.
 """
 
-from .framing import Framer, is_p1_header
-from .crc import crc16_arc
-from .errors import ChecksumError, FormatError, OversizeError, TruncatedError
+from .errors import FormatError
+from .p1framer import P1Framer, check_crc, is_header, needs_crc, _find_end  # noqa: F401 (P1Framer: the API)
 from . import meters as _meters
 from . import obis as _obis
-from .reading import Meter, Reading, Register
+from .reading import Meter, Reading, Register, _jnum, _jstr, _jstr_new
 
 # Standard (winter) UTC offset in minutes for timestamps: CET. Finnish
 # meters (EET) need 120: pass std_offset to decode_telegram / Reader.
@@ -46,6 +45,32 @@ _TEXT_CD = (
     (96, 14, False),  # tariff indicator "0002"
 )
 _ID_CDE = ((96, 1, 1), (96, 1, 0), (42, 0, 0))
+
+
+class TimedRegister(Register):
+    """A register with its own capture time (``time``, ISO 8601 text or
+    None): a P1 M-Bus channel's reading (gas, water, heat) or a maximum
+    demand, whose time is not the telegram's. Its JSON object ends with
+    ``"time"`` after ``"unit"``."""
+
+    __slots__ = ("time",)
+
+    def __init__(self, obis, name, raw, scaler, unit, time=None):
+        Register.__init__(self, obis, name, raw, scaler, unit)
+        self.time = time
+
+    def to_dict(self):
+        d = Register.to_dict(self)
+        d["time"] = self.time
+        return d
+
+    def json(self):
+        return '{"obis": %s, "name": %s, "value": %s, "unit": %s, "time": %s}' % (
+            _jstr(self.obis), _jstr(self.name), _jnum(self.raw, self.scaler), _jstr(self.unit),
+            "null" if self.time is None else _jstr_new(self.time))
+
+    def __repr__(self):
+        return "Register(%s %s = %r %s at %s)" % (self.obis, self.name, self.value, self.unit, self.time)
 
 
 class Telegram:
@@ -78,62 +103,25 @@ def _is_hex(s):
     return True
 
 
-def check_crc(data, end=None):
-    """Verify the ``!XXXX`` CRC of a telegram; return the CRC or None (not sent).
-
-    ``end``: index of the '!' (found if None).
-    :raises ChecksumError, FormatError.
-    """
-    if end is None:
-        end = _find_end(data)
-    q = end + 1
-    n = len(data)
-    k = q
-    while k < n and data[k] not in (13, 10):
-        k += 1
-    digits = bytes(data[q:k]).strip()
-    if not digits:
-        return None
-    if len(digits) != 4:
-        raise FormatError(
-            "P1 telegram: expected 4 CRC digits after '!', found %r" % digits, q
-        )
-    try:
-        sent = int(digits, 16)
-    except ValueError:
-        raise FormatError("P1 telegram: CRC digits %r are not hex" % digits, q)
-    calc = crc16_arc(memoryview(data)[: end + 1])
-    if calc != sent:
-        raise ChecksumError(
-            "P1 telegram CRC-16/ARC: expected 0x%04X, found 0x%04X" % (calc, sent), q
-        )
-    return sent
-
-
-def _find_end(data):
-    """Index of the '!' that starts a line (the telegram's end)."""
-    p = data.find(b"\n!")
-    if p < 0:
-        if data[:1] == b"!":
-            return 0
-        raise TruncatedError("P1 telegram: expected '!' and the CRC, input ends", len(data))
-    return p + 1
-
-
 def parse_telegram(data, verify=True):
     """Telegram for one ``/ … !CRC`` telegram (bytes).
 
-    :raises FormatError (no '/' header, non-ASCII bytes), TruncatedError (no
-        '!'), ChecksumError (CRC mismatch; ``verify=False`` skips the check).
+    :raises FormatError (no '/' header, non-ASCII bytes, a DSMR 4+ telegram
+        without CRC, a malformed value), TruncatedError (no '!'),
+        ChecksumError (CRC mismatch; ``verify=False`` skips the check).
     """
     data = bytes(data)
     if data[:1] != b"/":
         raise FormatError("P1 telegram: expected '/' first, found %r" % data[:1], 0)
     end = _find_end(data)
     crc = check_crc(data, end) if verify else None
+    if verify and crc is None and needs_crc(data, end):
+        raise FormatError("P1 telegram: DSMR 4 and later send a CRC after '!', found none", end)
+    hdr = data.find(b"\n", 0, end)
     for i in range(end):
         b = data[i]
-        if b > 0x7E or (b < 0x20 and b != 13 and b != 10):
+        # (a control byte is tolerated in the header line: /ISk5\x02MIE5T-200)
+        if b > 0x7E or (b < 0x20 and b != 13 and b != 10 and i > hdr):
             raise FormatError("P1 telegram: non-ASCII byte 0x%02X" % b, i)
     text = str(data[:end], "ascii")
     rows = text.split("\n")
@@ -186,8 +174,12 @@ def _obis_code(text):
     return None
 
 
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def _timestamp(s, std_offset):
-    """ISO 8601 for ``YYMMDDhhmmss[S|W]``, or None."""
+    """ISO 8601 for ``YYMMDDhhmmss[S|W]``; None if ``s`` has not that shape;
+    ``""`` if it has but is no date (``632525252525W``: a meter's "unset")."""
     n = len(s)
     if n == 13 and s[12] in "SW":
         dst = s[12] == "S"
@@ -198,6 +190,11 @@ def _timestamp(s, std_offset):
     for ch in s[:12]:
         if not "0" <= ch <= "9":
             return None
+    mo = int(s[2:4])
+    d = int(s[4:6])
+    if not (1 <= mo <= 12 and 1 <= d <= _DAYS[mo - 1] and int(s[6:8]) < 24 and int(s[8:10]) < 60
+            and int(s[10:12]) < 60):
+        return ""
     iso = "20%s-%s-%sT%s:%s:%s" % (s[0:2], s[2:4], s[4:6], s[6:8], s[8:10], s[10:12])
     if dst is None:
         return iso
@@ -208,8 +205,15 @@ def _timestamp(s, std_offset):
     return iso + "%s%02d:%02d" % (sign, off // 60, off % 60)
 
 
+# Digits a number may have: 40 (a 128-bit counter has 39); longer is no
+# meter's value, and would cost a long integer on the device.
+MAX_DIGITS = 40
+
+
 def _number(s):
-    """(raw int, scaler) for ``[-]digits[.digits]``, or None."""
+    """(raw int, scaler) for ``[-]digits[.digits]``, or None.
+
+    :raises FormatError: more than MAX_DIGITS digits."""
     if not s:
         return None
     neg = s[0] == "-"
@@ -229,10 +233,61 @@ def _number(s):
     for ch in fp:
         if not "0" <= ch <= "9":
             return None
+    if len(ip) + len(fp) > MAX_DIGITS:
+        raise FormatError("P1 value: expected at most %d digits, found %d" % (MAX_DIGITS, len(ip) + len(fp)), 0)
     raw = int(ip + fp) if ip + fp else 0
     if neg:
         raw = -raw
     return raw, (-len(fp) if k >= 0 else None)
+
+
+# Every reading uses the units of DLMS lists (docs/reading-schema.md,
+# "Units"), so ``00.244*kW`` is ``244`` ``W`` as a DLMS meter sends it. The
+# canonical units, and the spellings of var read as var:
+UNIT_BASES = ("W", "Wh", "var", "varh", "VA", "VAh", "V", "A", "Hz", "s", "m3", "GJ")
+_VAR = {"VAr": "var", "VAR": "var", "VArh": "varh", "VARh": "varh"}
+
+
+def unit_of(unit):
+    """(canonical unit, power of ten) of a P1 unit spelling (``kW`` ->
+    ``("W", 3)``, ``kVArh`` -> ``("varh", 3)``), or None if not one of ours.
+    (A rule, not a table: less heap on the device.)"""
+    e = 0
+    b = unit
+    if len(unit) > 1 and unit[0] in "kM" and unit != "m3":
+        e = 3 if unit[0] == "k" else 6
+        b = unit[1:]
+    b = _VAR.get(b, b)
+    for u in UNIT_BASES:
+        if u == b:
+            return u, e
+    return None
+
+
+def canonical(raw, scaler, unit):
+    """(raw, scaler, unit) in the canonical unit, converted exactly: the
+    decimal point moves (``0.244 kW`` -> ``244 W``, ``230.0 V`` stays
+    ``2300 × 10^-1``), a whole result is an int; other units are kept."""
+    u = unit_of(unit) if unit else None
+    if u is None:
+        return raw, scaler, unit
+    s = (scaler or 0) + u[1]
+    if s >= 0:
+        if s:
+            raw = raw * 10**s
+        return raw, (None if scaler is None else 0), u[0]
+    return raw, s, u[0]
+
+
+def _split_unit(g):
+    """(value, unit) of a group with no ``*``: ``000123.456kWh`` (Fluvius)
+    -> ``("000123.456", "kWh")`` when the tail is a known unit, else (g, None)."""
+    k = len(g)
+    while k > 0 and not ("0" <= g[k - 1] <= "9"):
+        k -= 1
+    if 0 < k < len(g) and unit_of(g[k:]) is not None and _timestamp(g, 0) is None:
+        return g[:k], g[k:]
+    return g, None
 
 
 def _hex_text(s):
@@ -256,25 +311,33 @@ def _text_kind(code):
 
 
 def _value_group(groups):
-    """(value text, unit text or None) of a line's groups (multi-value rules)."""
+    """(value text, unit text or None, capture time text or None) of a
+    line's groups (multi-value rules)."""
     n = len(groups)
+    when = None
     if n == 1:
         g = groups[0]
     elif n >= 3 and ":" in groups[-3] and "*" not in groups[-2] and "*" not in groups[-1]:
         # DSMR 2.2/3 M-Bus: (ts)(status)(period)(n)(obis)(unit)(value)
-        return groups[-1], groups[-2] or None
+        return groups[-1], groups[-2] or None, groups[0]
     elif _timestamp(groups[0], 0) is not None:
         g = groups[-1]  # (capture time)(value*unit): gas/water/heat, max demand
+        when = groups[0]
     else:
         g = groups[0]  # (count)(...): event logs, multi-valued thresholds
     k = g.find("*")
     if k >= 0:
-        return g[:k], g[k + 1 :]
-    return g, None
+        return g[:k], g[k + 1 :], when
+    return g, None, when
 
 
 def register_for(obis_text, groups, std_offset=STD_OFFSET):
-    """The Register for one data line, or None if its OBIS code is unreadable."""
+    """The Register for one data line, or None if its OBIS code is unreadable.
+
+    Numbers come in the canonical units (``canonical``); a line with a
+    capture time (M-Bus channels, maximum demand) gives a TimedRegister.
+    :raises FormatError: a clock that is no ``YYMMDDhhmmss[SW]``, a number
+    of more than MAX_DIGITS digits."""
     code = _obis_code(obis_text)
     if code is None:
         return None
@@ -283,18 +346,45 @@ def register_for(obis_text, groups, std_offset=STD_OFFSET):
     obis = _obis.to_str(code)
     if not groups:
         return Register(obis, name, None, None, None)
-    text, unit = _value_group(groups)
-    if name == "clock" or (code[2] == 1 and code[3] == 0 and code[4] == 0):
+    c = code[2]
+    d = code[3]
+    if (c == 99 and d == 97) or (c == 98 and d == 1):
+        # Buffers (power-failure log, billing history): the count of entries,
+        # ``(n)(obis)(ts)(value*unit)...``; an empty ``()`` has none; a
+        # snapshot without a count (``(ts)(v)(v)...``) counts its values.
+        g = groups[0]
+        if g == "":
+            return Register(obis, name, 0, None, None)
+        num = _number(g)
+        if num is not None and num[1] is None and len(g) < 12:
+            return Register(obis, name, num[0], None, None)
+        return Register(obis, name, len(groups) - 1, None, None)
+    text, unit, when = _value_group(groups)
+    if name == "clock" or (c == 1 and d == 0 and code[4] == 0):
         iso = _timestamp(text, std_offset)
-        return Register(obis, name, iso if iso is not None else text, None, None)
+        if iso is None and c != 1:
+            # IEC 62056-21 time and date lines (1-0:0.9.1 hhmmss, 0.9.2 YYMMDD): as sent
+            return Register(obis, name, text, None, None)
+        if iso is None:
+            raise FormatError("P1 clock %s: expected YYMMDDhhmmss[S|W], found %r" % (obis_text, text[:20]), 0)
+        return Register(obis, name, iso or None, None, None)
     kind = _text_kind(code)
     if kind:
         return Register(obis, name, _hex_text(text) if kind == 2 else text, None, unit)
     num = _number(text)
+    if num is None and unit is None:
+        v, u = _split_unit(text)
+        if u is not None:
+            num = _number(v)
+            if num is not None:
+                unit = u
     if num is not None:
-        return Register(obis, name, num[0], num[1], unit)
+        raw, scaler, unit = canonical(num[0], num[1], unit)
+        if when is not None:
+            return TimedRegister(obis, name, raw, scaler, unit, _timestamp(when, std_offset) or None)
+        return Register(obis, name, raw, scaler, unit)
     iso = _timestamp(text, std_offset)
-    return Register(obis, name, iso if iso is not None else text, None, unit)
+    return Register(obis, name, iso if iso else text, None, unit)
 
 
 def reading_from(t, std_offset=STD_OFFSET):
@@ -329,177 +419,5 @@ def decode_telegram(data, verify=True, std_offset=STD_OFFSET):
     return reading_from(parse_telegram(data, verify), std_offset)
 
 
-is_header = is_p1_header  # (one place for every protocol's signature: protocols.framing)
 
 
-class P1Framer(Framer):
-    """Streaming telegram framer: ``feed(chunk)`` returns verified telegrams (bytes).
-
-    * hunts for a header ``/XXXZ`` (FLAG id: three letters);
-    * inside a telegram accepts only printable ASCII, CR and LF; any other
-      byte aborts it (``format_errors``) and the hunt resumes after its '/';
-    * a new header (``/`` + three letters + a digit) before the '!' ends the
-      old telegram as ``truncated``;
-    * ``!XXXX`` is checked with CRC-16/ARC (``checksum_errors``); a bare
-      ``!`` (DSMR 2.2/3) is accepted unless ``require_crc`` (counted in
-      ``no_crc``);
-    * the buffer holds at most ``max_frame`` bytes (``oversize`` beyond).
-
-    Counters: ``accepted``, ``checksum_errors``, ``format_errors``,
-    ``oversize``, ``truncated``, ``discarded`` (bytes), ``no_crc``.
-    """
-
-    def __init__(self, max_frame=4096, on_reject=None, require_crc=False):
-        self.max_frame = max_frame
-        self.on_reject = on_reject
-        self.require_crc = require_crc
-        self._in = False  # a telegram starts at buf[0]
-        self._j = 0  # next byte to check inside it
-        self._bol = False  # buf[_j] is at the start of a line
-        self._init_buffer(max_frame)
-
-    COUNTERS = (
-        "accepted",
-        "checksum_errors",
-        "format_errors",
-        "oversize",
-        "truncated",
-        "discarded",
-        "no_crc",
-    )
-    REJECTS = ("checksum_errors", "format_errors", "oversize", "truncated")
-
-    def flush(self):
-        if self._in and self._n:
-            self.truncated += 1
-            self._reject(
-                TruncatedError("input ends inside a P1 telegram (%d bytes)" % self._n, 0)
-            )
-        self.discarded += self._n
-        self._n = 0
-        self._in = False
-
-    def _drop(self, p):
-        if p:
-            Framer._drop(self, p)
-            if self._in:
-                self._j -= p
-
-    def _restart(self, p):
-        """Abandon the telegram at p; hunt again from p + 1."""
-        self.discarded += 1
-        self._in = False
-        return p + 1
-
-    def _scan(self, out):
-        buf = self._buf
-        n = self._n
-        p = 0
-        while True:
-            if not self._in:
-                q = self._hunt(b"/", p)
-                if q < 0:
-                    p = n
-                    break
-                p = q
-                if n - p < 5:
-                    if is_header(buf, p, n):
-                        break  # wait for more
-                    p += 1
-                    self.discarded += 1
-                    continue
-                if not is_header(buf, p, n):
-                    p += 1
-                    self.discarded += 1
-                    continue
-                self._in = True
-                self._j = p + 1
-                self._bol = False
-            # Inside the telegram starting at p: check bytes from _j.
-            j = self._j
-            bol = self._bol
-            done = False
-            restart = -1
-            while j < n:
-                c = buf[j]
-                if c == 10:
-                    bol = True
-                    j += 1
-                    continue
-                if c == 13:
-                    j += 1
-                    continue
-                if c < 0x20 or c > 0x7E:
-                    self.format_errors += 1
-                    self._reject(FormatError("P1 telegram: byte 0x%02X is not ASCII text" % c, j - p))
-                    restart = p
-                    break
-                if c == 0x2F and is_header(buf, j, n) and (bol or n - j >= 5):
-                    self.truncated += 1
-                    self._reject(TruncatedError("P1 telegram cut short by a new header", j - p))
-                    self.discarded += j - p
-                    p = j
-                    j = p + 1
-                    bol = False
-                    continue
-                if bol and c == 0x21:  # '!'
-                    lf = buf.find(b"\n", j, n)
-                    if lf < 0:
-                        if n - j > 8:
-                            self.format_errors += 1
-                            self._reject(FormatError("P1 telegram: no line end after '!'", j - p))
-                            restart = p
-                        break
-                    if lf - j > 8:
-                        self.format_errors += 1
-                        self._reject(FormatError("P1 telegram: no line end after '!'", j - p))
-                        restart = p
-                        break
-                    tele = self._mv[p : lf + 1]
-                    try:
-                        crc = check_crc(tele, j - p)
-                    except (ChecksumError, FormatError) as e:
-                        if isinstance(e, ChecksumError):
-                            self.checksum_errors += 1
-                        else:
-                            self.format_errors += 1
-                        self._reject(e)
-                        self.discarded += lf + 1 - p
-                        p = lf + 1
-                        self._in = False
-                        done = True
-                        break
-                    if crc is None:
-                        self.no_crc += 1
-                        if self.require_crc:
-                            self.format_errors += 1
-                            self._reject(FormatError("P1 telegram without CRC", j - p))
-                            self.discarded += lf + 1 - p
-                            p = lf + 1
-                            self._in = False
-                            done = True
-                            break
-                    out.append(bytes(tele))
-                    self._span(p, lf + 1)
-                    self.accepted += 1
-                    p = lf + 1
-                    self._in = False
-                    done = True
-                    break
-                bol = False
-                j += 1
-            if restart >= 0:
-                p = self._restart(restart)
-                continue
-            if done:
-                continue
-            # Ran out of bytes inside a telegram.
-            self._j = j
-            self._bol = bol
-            if n - p >= len(buf):
-                self.oversize += 1
-                self._reject(OversizeError("P1 telegram exceeds %d bytes" % len(buf), 0))
-                p = self._restart(p)
-                continue
-            break
-        self._drop(p)

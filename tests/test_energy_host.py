@@ -3,6 +3,7 @@
 import datetime
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -331,3 +332,35 @@ def test_live_view_shows_running_hour_peaks_and_step():
     assert "%.2f (%s)" % (wh / 1000.0, core.hour_iso(OSLO, hour)[5:16].replace("T", " ")) in text
     assert "step %d" % m["step"][0] in text and "%.2f kWh" % (r["margin_wh"] / 1000.0) in text
     assert r["hour"] == core.seconds(2026, 1, 5, 17) // 3600  # 18:00 local = 17:00 UTC
+
+
+def test_read_live_shows_the_running_hour_projection_peaks_and_step(tmp_path):
+    """`hanreader read --live` (issue 14 item 2) shows what `demo` shows: the
+    running hour, its projection, the margin, the month's peaks and step,
+    from the same accounting (here a file: a pipe gets the final snapshot)."""
+    frames, ff = simulate("kaifa", datetime.datetime(2026, 1, 5, 0), 6.5, faults=["miss-list3@2026-01-05T02"])
+    path = tmp_path / "k.bin"
+    path.write_bytes(b"".join(f.frame for f in frames))
+    r = subprocess.run([sys.executable, "-m", "hostlib.cli", "read", str(path), "--live"], capture_output=True,
+                       text=True, timeout=120, env=dict(os.environ, COLUMNS="110"))
+    assert r.returncode == 0, r.stderr
+    want = core.Energy(OSLO)
+    rd = protocols.decoder.Reader()
+    for f in frames:
+        for x in rd.feed(f.frame):
+            want.feed(x)
+    run_ = want.running()
+    m = want.month()
+    shown = r.stdout.splitlines()
+    i = shown.index("This hour and the month's capacity step", len(shown) - 40)
+    assert shown[i + 1].strip() == "running hour %.2f kWh   projected %.2f kWh   margin %.2f kWh" % (
+        run_["so_far_wh"] / 1000.0, run_["projection_wh"] / 1000.0, run_["margin_wh"] / 1000.0)
+    i_, lo, hi = m["step"]
+    peaks = ", ".join("%.2f (%s)" % (wh / 1000.0, core.hour_iso(OSLO, h)[5:16].replace("T", " "))
+                      for h, wh in m["peaks"])
+    assert shown[i + 2].strip() == "average / step %.2f kWh, step %d (%g-%g kWh)   month's peaks (top 3 days) %s" % (
+        m["capacity_wh"] / 1000.0, i_, lo / 1000.0, hi / 1000.0, peaks)
+    assert run_["so_far_wh"] > 0 and m["peaks"] and len(m["peaks"]) == 1
+    # --state belongs to --live
+    code, out, err = run(["read", str(path), "--state", str(tmp_path)])
+    assert code == 2 and "--state needs --live" in err

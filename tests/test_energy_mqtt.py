@@ -78,6 +78,54 @@ def test_energy_sensors_published(broker, tmp_path):
     assert last["margin_wh"] == nxt - last["so_far_wh"]
 
 
+def test_energy_state_survives_a_bridge_restart(broker, tmp_path):
+    """`--energy --state DIR` keeps the accounting in DIR/energy.sqlite3 (as
+    `hanreader energy` does): a bridge stopped mid-hour and started again
+    on the rest of the stream publishes the very energy state a bridge that
+    never stopped publishes, and the same hours are stored."""
+    import sqlite3
+
+    ff = FastFrames(Simulator("kaifa", 3, seed=5, start=datetime.datetime(2026, 2, 2, 16)),
+                    core.zone("Europe/Oslo"), (2, 3))
+    frames = [f.frame for f in ff.frames(duration=4 * 3600 + 15)]
+    cut = len(frames) * 5 // 8  # 18:30, mid-hour
+    parts = {"a": frames[:cut], "b": frames[cut:], "all": frames}
+    for k, v in parts.items():
+        (tmp_path / (k + ".bin")).write_bytes(b"".join(v))
+    meter = "6970631409168767"
+
+    def run(name, state, bridge):
+        sub = Subscriber(broker, topics=("hs%s/#" % bridge,))
+        try:
+            r = cli("mqtt", str(tmp_path / (name + ".bin")), "--broker", broker.url, "--fast", "--energy", "--state",
+                    str(state), "--bridge-id", bridge, "--topic-prefix", "hs" + bridge, "--discovery-prefix",
+                    "hsd" + bridge, "-q")
+            assert r.returncode == 0, r.stderr
+            msgs = sub.wait_for(lambda m: ("hs%s/bridge/%s/availability" % (bridge, bridge), "offline", False) in m)
+        finally:
+            sub.close()
+        return [json.loads(p) for t, p, rt in msgs if t == "hs%s/meter/%s/energy" % (bridge, meter)]
+
+    run("a", tmp_path / "s1", "r1")
+    restarted = run("b", tmp_path / "s1", "r2")
+    straight = run("all", tmp_path / "s2", "r3")
+    assert restarted[-1] == straight[-1]
+    assert restarted[-1]["hour"] == "2026-02-02T20:00:00+01:00"
+    # the month's average needs the hours before the restart: 16:00 to 19:00 closed
+    hours = [sqlite3.connect(str(tmp_path / d / "energy.sqlite3")).execute("SELECT * FROM hours ORDER BY h").fetchall()
+             for d in ("s1", "s2")]
+    assert hours[0] == hours[1] and len(hours[0]) == 4
+    assert restarted[-1]["capacity_wh"] == max(h[1] for h in hours[0])
+    # a fresh state on the second half alone: 19:00's list 3 only anchors,
+    # 20:00's closes hour 19, the only one it knows
+    alone = run("b", tmp_path / "s3", "r4")
+    fresh = sqlite3.connect(str(tmp_path / "s3" / "energy.sqlite3")).execute("SELECT * FROM hours").fetchall()
+    assert fresh == [hours[0][-1]]
+    assert alone[-1]["capacity_wh"] == fresh[0][1]
+    r = cli("mqtt", "x.bin", "--broker", broker.url, "--state", str(tmp_path))
+    assert r.returncode == 2 and "--state needs --energy" in r.stderr
+
+
 def test_energy_option_errors():
     r = cli("mqtt", "x.bin", "--broker", "mqtt://127.0.0.1:1", "--energy", "--tz", "Mars/Olympus")
     assert r.returncode == 2 and "--tz" in r.stderr

@@ -121,3 +121,53 @@ def test_energy_on_the_webassembly_vm_matches_the_host(tmp_path):
     assert [E.hour_iso(acct.zone, h[0]) for h in hours] == [
         "2026-01-05T00:00:00+01:00", "2026-01-05T01:00:00+01:00", "2026-01-05T02:00:00+01:00"]
     assert len([ln for ln in lines if ln.startswith('{"meter"')]) == len(frames)
+
+
+def test_energy_sensors_from_the_dongle_are_the_host_bridges(tmp_path):
+    """Issue 14 item 4 on the dongle: with energy and MQTT on, the dongle
+    publishes the running hour, its projection, the month's capacity
+    average, step and margin as Home Assistant sensors: the very configs
+    and payloads `hanreader mqtt --energy` publishes for the same bytes."""
+    from mqtt_broker import Broker, Subscriber
+
+    frames = simulate(tmp_path / "all.hex", "2026-01-05T03:10")
+    meter = "6970631409168767"
+    topic = "hanreader/meter/%s/energy" % meter
+    b = Broker(tmp_path)
+    try:
+        s = Subscriber(b)
+        try:
+            # --heap 320k: on the 64-bit unix port the .mpy bytecode of the firmware, the core, MQTT and
+            # the accounting lives in the heap (a board keeps it in flash); 256k meets MemoryError.
+            r = subprocess.run([sys.executable, str(REPLAY), str(tmp_path / "all.hex"), "--broker", b.url,
+                                "--heap", "320k", "--flash", str(tmp_path / "flash"), "--timeout", "300", "--set",
+                                json.dumps({"energy": True, "status_s": 0, "ntp": False, "bridge_id": "e"})],
+                               capture_output=True, timeout=360)
+            assert r.returncode == 0, r.stderr.decode()[-2000:]
+            dongle = s.settle(quiet=0.5)
+        finally:
+            s.close()
+        b.stop()
+        b.start()
+        s = Subscriber(b)
+        try:
+            h = subprocess.run([sys.executable, "-m", "hostlib.cli", "mqtt", str(tmp_path / "all.hex"), "--broker",
+                                b.url, "--fast", "--energy", "--bridge-id", "e", "-q"], capture_output=True, text=True,
+                               timeout=120, cwd=REPO)
+            assert h.returncode == 0, h.stderr
+            host = s.wait_for(lambda m: ("hanreader/bridge/e/availability", "offline", False) in m)
+        finally:
+            s.close()
+    finally:
+        b.stop()
+
+    def energy_msgs(msgs):
+        return [(t, p) for t, p, _ in msgs if t == topic or (t.endswith("/config") and "/capacity_" in t)
+                or (t.endswith("/config") and "/energy_this_hour" in t)]
+
+    d, hm = energy_msgs(dongle), energy_msgs(host)
+    assert len([1 for t, p in d if t.endswith("/config")]) == 5
+    assert len([1 for t, p in d if t == topic]) >= len(frames) // 2
+    assert d == hm
+    last = json.loads([p for t, p in d if t == topic][-1])
+    assert (last["hour"], last["month"], last["step"]) == ("2026-01-05T03:00:00+01:00", "2026-01", 1)

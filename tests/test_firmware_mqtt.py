@@ -111,7 +111,15 @@ def test_the_dongle_publishes_what_the_host_bridge_publishes(vendor, tmp_path):
     # topics the host's order varies: paho holds QoS 1 configs beyond 20 in flight
     # while QoS 0 states go out; the dongle sends everything in order at QoS 0.)
     by_topic = lambda msgs: sorted(msgs, key=lambda m: m[0])  # noqa: E731  (stable: keeps each topic's order)
-    assert len(dm) == len(hm), ([m[0] for m in dm], [m[0] for m in hm])
+    said = events(usb, "mqtt")
+    ups = [e for e in said if e["state"] == "connected"]
+    if len(ups) > 1:
+        # The connection was lost and made again (a loaded machine: a 1.5 s
+        # socket timeout): after a reconnection the dongle sends every config
+        # again, by design. What was sent is then the host's, configs repeated.
+        assert said[1]["state"] == "down", said
+        dm = [m for i, m in enumerate(dm) if not m[0].endswith("/config") or m not in dm[:i]]
+    assert len(dm) == len(hm), (said, [m[0] for m in dm], [m[0] for m in hm])
     for d, h in zip(by_topic(dm), by_topic(hm)):
         assert d == h
     assert sum(1 for t, _, _ in dm if t.endswith("/config")) >= 8
@@ -302,3 +310,88 @@ def test_the_documented_pico_w_commands_put_the_dongle_on_wifi_and_into_home_ass
     assert any(t.startswith("homeassistant/sensor/hanreader_7359992890941742/") for t, _, _ in msgs)
     assert any(t == "hanreader/meter/7359992890941742/state" for t, _, _ in msgs)
     assert WIFI_PW not in r.stdout.decode() and MQTT_PW not in r.stdout.decode()
+
+
+def test_tls_to_the_broker_checked_against_mqtt_ca_pem(tmp_path):
+    """``mqtt_tls`` on the unix port (mbedTLS): a mosquitto with TLS (CA and
+    server certificate made here for 127.0.0.1; no client certificate asked),
+    the CA in ``mqtt_ca.pem`` on flash as PEM: the dongle verifies the broker
+    and publishes the same messages as over plain MQTT. The CA of another
+    broker, or a file that is not a certificate: one clear line, no retry
+    storm (a minute between tries)."""
+    import shutil
+
+    from mqtt_broker import make_certs
+
+    path = stream_file(tmp_path, "kaifa")
+    b = Broker(tmp_path, tls=True, client_cert=False)
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    shutil.copy(b.certs["ca"], flash / "mqtt_ca.pem")
+    try:
+        s = Subscriber(b, tls=b.certs)
+        try:
+            r = replay(path, b.url, "--flash", flash)
+            assert r.returncode == 0, r.stderr.decode()[-2000:]
+            got = s.settle(quiet=0.5)
+        finally:
+            s.close()
+        usb = lines_of(r)
+        assert events(usb, "mqtt")[0]["state"] == "connected"
+        assert json.loads(r.stdout.decode().splitlines()[0])["status"]["mqtt"] == "waiting"
+        states = [p for t, p, _ in got if t == "hanreader/meter/6970631409038480/state"]
+        want = tf.host_lines(tf.capture.load(str(path)))
+        assert states == want  # every reading, byte for byte, over TLS (the list 1 held until the id came)
+        assert ("hanreader/bridge/%s/availability" % BRIDGE, "online", False) in got
+        assert len([1 for t, _, _ in got if t.endswith("/config")]) >= 20
+        # Another CA: the broker's certificate is refused, said once.
+        other = tmp_path / "other"
+        other.mkdir()
+        shutil.copy(make_certs(str(other))["ca"], flash / "mqtt_ca.pem")
+        r2 = replay(path, b.url, "--flash", flash, "--settle-ms", "2000")
+        ev = events(lines_of(r2), "mqtt")
+        assert ev == [{"event": "mqtt", "state": "refused", "broker": "127.0.0.1:%d" % b.port,
+                       "error": "TLS: the broker's certificate was refused (The certificate is not correctly "
+                                "signed by the trusted CA): check mqtt_ca.pem and mqtt_broker (the name or "
+                                "address in the certificate)", "retry_s": 60}]
+        (flash / "mqtt_ca.pem").write_text("not a certificate\n")
+        r3 = replay(path, b.url, "--flash", flash, "--settle-ms", "2000")
+        assert [e["error"] for e in events(lines_of(r3), "mqtt")] == [
+            "TLS: mqtt_ca.pem unusable (invalid cert): put the broker's CA certificate there, PEM or DER"]
+        for rr in (r2, r3):  # the readings go on on USB
+            assert tf.readings(lines_of(rr)) == want
+    finally:
+        b.stop()
+
+
+def oom_run(tmp_path, mode):
+    tf.need("unix")
+    b = tf.bundle.build(sim=True)
+    res = tf.mpvm.run("unix", REPO / "tests" / "mp" / "fw_mqtt_oom.py",
+                      [str(tmp_path / ("flash-" + mode)), str(SAMPLE), mode], libs=[(str(b), "/lib")], heap="256k", timeout=120)
+    assert res.returncode == 0, res.stderr.decode(errors="replace")[-2000:]
+    lines = res.stdout.decode().splitlines()
+    return lines, json.loads(lines[-2])["status"], json.loads(lines[-1])["oom"]
+
+
+def test_out_of_memory_while_publishing_keeps_the_connection_unless_a_packet_is_half_sent(tmp_path):
+    """The 10,000-frame run at --heap 192k of the last session ended in 82
+    reconnections: every MemoryError dropped the MQTT connection, and each
+    reconnection sent every discovery config again (more memory). Now a
+    MemoryError while a message is made (nothing of it written) keeps the
+    connection; only one inside the client (a packet half written) drops
+    it. 9 pushes of an Aidon list 2, every third one out of memory."""
+    lines, st, oom = oom_run(tmp_path, "build")
+    assert len(tf.readings(lines)) == 9  # USB: every reading
+    assert oom["calls"] == 9 and oom["connects"] == 1 and oom["errors"] == 0
+    assert st["out_of_memory"] == 3 and st["mqtt"] == "up" and st["mqtt_connects"] == 1
+    faults = [json.loads(ln) for ln in lines if ln.startswith('{"event": "fault"')]
+    assert faults[0]["error"] == "MemoryError: memory allocation failed, allocating 1536 bytes"
+    assert not events(lines, "mqtt")[1:]  # connected once, never down
+    lines, st, oom = oom_run(tmp_path, "write")
+    assert len(tf.readings(lines)) == 9
+    said = [(e["state"], e.get("error")) for e in events(lines, "mqtt")]
+    # each half-written state drops the connection (said once: the same failure),
+    # the dongle connects again after its backoff and goes on
+    assert said[0] == ("connected", None) and ("down", "_Broken: out of memory in the middle of an MQTT packet") in said
+    assert oom["connects"] >= 2 and st["mqtt"] == "up"

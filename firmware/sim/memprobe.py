@@ -13,8 +13,10 @@ Prints one line ``{"memprobe": {...}}``.
 
     micropython sim/memprobe.py CAPTURE FLASHDIR [mqtt|-] [FRAMES]
 
-``mqtt``: a board with Wi-Fi publishing every reading; FRAMES: a long run
-after the measurement, the heap in use sampled every FRAMES/10 frames.
+``mqtt``: a board with Wi-Fi publishing every reading; ``energy``: the
+same with the energy accounting on (its sensors published too); FRAMES: a
+long run after the measurement, the heap in use sampled every FRAMES/10
+poll passes.
 """
 
 import gc
@@ -38,8 +40,11 @@ _MQTT_CFG = ('{"status_s": 0, "wdt_s": 0, "ntp": false, "wifi_ssid": "hanreader-
 async def main(path, flash, mode="", frames=0):
     from sim import fakemachine
 
-    mqtt = mode == "mqtt"
-    fakemachine.install(flash, _MQTT_CFG if mqtt else '{"status_s": 0, "wdt_s": 0}', path, passes=1 << 30)
+    mqtt = mode in ("mqtt", "energy")
+    cfg = '{"status_s": 0, "wdt_s": 0}'
+    if mqtt:
+        cfg = _MQTT_CFG if mode == "mqtt" else _MQTT_CFG[:-1] + ', "energy": true}'
+    fakemachine.install(flash, cfg, path, passes=1 << 30)
     if mqtt:
         from sim import fakenetwork, fakesocket
 

@@ -7,6 +7,7 @@ line, and appears in no output."""
 
 import argparse
 import json
+import sqlite3
 
 from ._common import (EXIT_FAIL, EXIT_OK, Fail, RejectReporter, UsageError, add_keys, add_serial, decryptor, err,
                       opener, positive, stopper)
@@ -62,6 +63,9 @@ def add_parser(sub):
     m.add_argument("--energy", action="store_true", help="also the running hour, its projection and the month's "
                    "capacity average, step and margin as sensors (docs/energy.md)")
     m.add_argument("--tz", default="Europe/Oslo", metavar="ZONE", help="--energy: local zone (default Europe/Oslo)")
+    m.add_argument("--state", metavar="DIR", help="--energy: keep hours and state in DIR/energy.sqlite3, so a "
+                   "restart loses nothing (default for a live source: $XDG_STATE_HOME/hanreader, as "
+                   "'hanreader energy'; files: in memory)")
     m.add_argument("-q", "--quiet", action="store_true", help="no rejected-frame messages or summary")
     m.set_defaults(func=run, speed=None)
     return m
@@ -73,6 +77,7 @@ def run(args):
 
     args.speed = None if args.fast else 1.0
     decrypt = decryptor(args)
+    acct = _energy(args)
     try:
         password = read_password(args.password_file)
         bridge = MqttBridge(args.broker, username=args.username, password=password, ca_file=args.ca_file,
@@ -81,9 +86,11 @@ def run(args):
                             discovery_prefix=args.discovery_prefix, discovery=not args.no_discovery,
                             meter_name=args.meter_name, expire_after=args.expire_after,
                             on_event=lambda kind, msg: err(msg) if kind != "connected" or not args.quiet else None,
-                            energy=_energy(args))
+                            energy=acct)
         bridge.connect()
     except MqttError as e:
+        if acct is not None:
+            acct.close()
         raise Fail(str(e)) from None
     rep = RejectReporter(args.quiet)
     reader = HanReader(decrypt=decrypt, on_reject=rep, format=args.input_format,
@@ -122,6 +129,8 @@ def run(args):
     finally:
         gen.close()
         bridge.close()
+        if acct is not None:
+            acct.close()  # the state, for the next start (hours are stored as they close)
     m = bridge.msgs
     if n and not named:
         err("nothing published: %d reading%s without a meter id and no list 2 or 3 telling it "
@@ -137,14 +146,24 @@ def run(args):
 
 
 def _energy(args):
-    """--energy: the accounting the bridge feeds (in memory; docs/energy.md)."""
+    """--energy: the accounting the bridge feeds, its hours and state in
+    SQLite under the state folder (docs/energy.md), or None."""
     if not args.energy:
+        if args.state:
+            raise UsageError("--state needs --energy")
         return None
-    from protocols.energy import Energy
+    import os
 
-    from ..energy import host_zone
+    from ..energy import Accountant, default_state_dir, host_zone
 
     try:
-        return Energy(host_zone(args.tz))
+        zone = host_zone(args.tz)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    state = args.state
+    if state is None and not os.path.isfile(args.source):
+        state = default_state_dir()
+    try:
+        return Accountant(state, zone)
+    except (OSError, sqlite3.Error) as e:
+        raise Fail("--state %s: cannot keep the energy state there: %s" % (state, e)) from None

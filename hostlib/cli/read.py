@@ -2,8 +2,8 @@
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
 import json
 
-from ._common import (EXIT_FAIL, EXIT_OK, KeyNotice, RejectReporter, add_keys, add_output, add_serial, decryptor, emit, err,
-                      opener, plural, positive, stopper)
+from ._common import (EXIT_FAIL, EXIT_OK, Fail, KeyNotice, RejectReporter, UsageError, add_keys, add_output, add_serial,
+                      decryptor, emit, err, opener, plural, positive, stopper)
 
 ORDER = 20
 
@@ -26,7 +26,12 @@ def add_parser(sub):
     r.add_argument("--max-backoff", type=positive(float), default=30.0, help="longest wait between reconnects (s)")
     r.add_argument("--silence", type=positive(float), default=30.0,
                    help="say so on stderr when no frame has come for SECONDS (default 30), and when they return")
-    r.add_argument("--live", action="store_true", help="a live view in the terminal instead of text lines")
+    r.add_argument("--live", action="store_true", help="a live view in the terminal instead of text lines, with "
+                   "the running hour, its projection, the month's peaks and the capacity step (docs/energy.md)")
+    r.add_argument("--tz", default="Europe/Oslo", metavar="ZONE", help="--live: local zone of the energy "
+                   "accounting (default Europe/Oslo)")
+    r.add_argument("--state", metavar="DIR", help="--live: keep the energy hours and state in DIR/energy.sqlite3 "
+                   "(default for a live source: $XDG_STATE_HOME/hanreader, as 'hanreader energy'; files: in memory)")
     r.set_defaults(func=run)
     return r
 
@@ -41,10 +46,14 @@ def run(args):
     stop = stopper(args)
     open_ = opener(args)
     dash = None
+    acct = None
     if args.live:
         from ..live import LiveView
 
-        dash = LiveView(args.source)
+        acct = _accountant(args)
+        dash = LiveView(args.source, energy=acct)
+    elif args.state:
+        raise UsageError("--state needs --live")
 
     def event(kind, msg):
         if dash is not None:
@@ -83,7 +92,30 @@ def run(args):
         pass
     finally:
         gen.close()
+        if acct is not None:
+            acct.close()
     if not args.quiet:
         c = reader.counters()
         err("%s, %s ok, %d rejected" % (plural(n, "reading"), plural(c["accepted"], "frame"), c["rejected"]))
     return EXIT_OK if n else EXIT_FAIL
+
+
+def _accountant(args):
+    """The live view's energy accounting (hostlib.energy.Accountant): kept in
+    the state folder for a live source, as ``hanreader energy`` keeps it."""
+    import os
+    import sqlite3
+
+    from ..energy import Accountant, default_state_dir, host_zone
+
+    try:
+        zone = host_zone(args.tz)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    state = args.state
+    if state is None and not os.path.isfile(args.source):
+        state = default_state_dir()
+    try:
+        return Accountant(state, zone)
+    except (OSError, sqlite3.Error) as e:
+        raise Fail("--state %s: cannot keep the energy state there: %s" % (state, e)) from None

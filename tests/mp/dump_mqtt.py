@@ -21,7 +21,7 @@ def main():
             show(m.reading(rd))
         show(m.message(m.status_topic, b"online"))
         show([m.offline()])
-    # A P1 telegram (DSMR 5.0: kW/kWh, and a gas meter in m3 -> "m\u00b3").
+    # A P1 telegram (DSMR 5.0: kW/kWh sent, W/Wh read; a gas meter in m3 -> "m\u00b3").
     m = Messages("p1", sw_version="0.1.0")
     r = Reader()
     for rd in r.feed(mptest.read_data("p1/dsmr50-iskra-mt382.txt")):

@@ -352,7 +352,7 @@ def test_bad_and_odd_input_is_counted():
     assert e.counters["duplicate"] == 1 and e.counters["stale"] == 1 and e.counters["backwards"] == 1
     assert hours == []
     # an energy reading in the middle of an hour anchors nothing
-    e.feed(reading("2026-01-05T12:30:00", [("active_energy_import", 2000, "kWh")]))
+    e.feed(reading("2026-01-05T12:30:00", [("active_energy_import", 2000000, "Wh")]))
     assert e.counters["off_hour"] == 1
     mptest.assert_raises(ValueError, E.Energy, OSLO, 0)
     mptest.assert_raises(ValueError, E.check_steps, [0, 5000, 2000])

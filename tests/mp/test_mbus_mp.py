@@ -1,4 +1,4 @@
-# mp-heap: 256k
+# mp-heap: 320k
 # Wired M-Bus long frames on real MicroPython: checksums, segment reassembly,
 # the Sagemcom L-overflow quirk, the streaming framer, GBT, and the Reader
 # detecting M-Bus and decrypting (Netz NOe sample key) to asserted values.

@@ -127,11 +127,12 @@ def test_classes_and_units_as_home_assistant_allows():
     assert mqtt.classes("x", "VAh", 5) == (None, "total_increasing")
     assert mqtt.classes("meter_id", None, "7359") == (None, None)
     assert mqtt.classes(None, None, 7) == (None, "measurement")
-    # P1 spellings: Home Assistant's symbol, and cumulative stays cumulative.
-    assert mqtt.ha_unit("kVArh") == "kvarh" and mqtt.ha_unit("kVAr") == "kvar" and mqtt.ha_unit("W") == "W"
+    # Canonical units as they are (P1 readings too: protocols/p1.canonical);
+    # only m3 is spelled as Home Assistant's symbol; cumulative stays cumulative.
+    assert mqtt.ha_unit("varh") == "varh" and mqtt.ha_unit("var") == "var" and mqtt.ha_unit("W") == "W"
     assert mqtt.ha_unit("m3") == "m\u00b3"
-    assert mqtt.classes("reactive_energy_import", "kVArh", 1.5) == ("reactive_energy", "total_increasing")
-    assert mqtt.classes("reactive_power_export_l2", "kVAr", 0.1) == ("reactive_power", "measurement")
+    assert mqtt.classes("reactive_energy_import", "varh", 1500) == ("reactive_energy", "total_increasing")
+    assert mqtt.classes("reactive_power_export_l2", "var", 100) == ("reactive_power", "measurement")
     assert mqtt.classes("mbus_reading", "m3", 12.5) == (None, "total_increasing")
     assert mqtt.classes("apparent_energy_import", "kVAh", 3.0) == (None, "total_increasing")
     assert mqtt.classes("meter_number", None, 123) == (None, None)

@@ -1,0 +1,71 @@
+# tests/mp/fw_mqtt_oom.py: the dongle publishing over MQTT while memory runs out (issue 15).
+# Run by tests/test_firmware_mqtt.py on the unix port with the firmware bundle on the path:
+#   micropython fw_mqtt_oom.py FLASHDIR CAPTURE MODE
+# The broker's end is sim/fakesocket.py (it answers CONNECT and SUBSCRIBE, counts what is written).
+# MODE "build": every third reading's MQTT messages meet MemoryError while they are made (before a
+#   byte is written): the connection is whole, so it is kept: no reconnection, the next readings go out.
+# MODE "write": every third state publish meets MemoryError half-way through its packet (header and
+#   topic written, payload not): the stream is broken, so the connection is dropped and made again.
+# Prints the status line, then {"oom": {...}}.
+import sys
+import time
+
+import asyncio
+
+from sim import fakemachine, fakenetwork, fakesocket
+
+flash, capture, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+cfg = ('{"status_s": 0, "wdt_s": 0, "board": "pico", "ntp": false, "wifi_ssid": "ap", "wifi_password": "simulated-ap",'
+       ' "mqtt_broker": "192.168.1.10", "bridge_id": "oom"}')
+m = fakemachine.install(flash, cfg, capture, passes=9)
+m.linger_ms = 50
+fakenetwork.ap.ssid = "ap"
+fakenetwork.ap.password = "simulated-ap"
+fakenetwork.ap.join_ms = 0
+sys.modules["network"] = fakenetwork
+sys.modules["socket"] = fakesocket
+
+import app  # noqa: E402
+
+a = app.App()
+a._try_open(a.detector.current)
+for _ in range(20):  # Wi-Fi joins, MQTT connects
+    a.net.step(time.ticks_ms())
+    if a.net.mqtt.client is not None:
+        break
+mq = a.net.mqtt
+assert mq.state == "up", mq.state
+calls = [0]
+if mode == "build":
+    msgs = mq.msgs
+    real = msgs.reading
+
+    def failing(r):
+        calls[0] += 1
+        if calls[0] % 3 == 0:
+            raise MemoryError("memory allocation failed, allocating 1536 bytes")
+        return real(r)
+
+    msgs.reading = failing
+else:
+    from umqtt.simple import MQTTClient
+
+    real_publish = MQTTClient.publish
+
+    def half(self, topic, msg, retain=False, qos=0):
+        if topic.endswith("/state"):
+            calls[0] += 1
+            if calls[0] % 3 == 0:
+                self.sock.write(b"\x30\x7f")  # a header promising 127 bytes ...
+                self._send_str(topic)  # ... the topic, then no memory for the rest
+                raise MemoryError("memory allocation failed, allocating 1536 bytes")
+        return real_publish(self, topic, msg, retain, qos)
+
+    MQTTClient.publish = half
+try:
+    asyncio.run(a.run())
+except SystemExit:
+    pass
+print(app.status.status_line(a))
+print('{"oom": {"calls": %d, "connects": %d, "published": %d, "errors": %d}}'
+      % (calls[0], mq.connects, mq.published, mq.errors))
