@@ -58,7 +58,18 @@ def test_shards_together_are_the_whole_run(tmp_path):
                 "lossy_intact_frames", "lossy_intact_lost", "chunking_differences"):
         assert merged[key] == whole[key], key
     assert whole["inputs"] == 900 and whole["bytes"] > 100000
-    assert merged["shards"] == ["0/3", "1/3", "2/3"] and merged["finished"] is True
+    assert merged["shards"] == ["0/3 [0, 900]", "1/3 [0, 900]", "2/3 [0, 900]"] and merged["finished"] is True
+    # A shard stopped part way goes on from its last input: ranges merge the same.
+    a, b = str(tmp_path / "a.json"), str(tmp_path / "b.json")
+    _run("--inputs", "900", "--seed", "13", "--shard", "1/3", "--stop", "400", "--out", a)
+    with open(a) as f:
+        last = json.load(f)["last_index"]
+    assert last == 397
+    _run("--inputs", "900", "--seed", "13", "--shard", "1/3", "--start", str(last + 3), "--out", b)
+    rc3, again, err3 = _run("--merge", parts[0], a, b, parts[2])
+    for key in ("inputs", "bytes", "readings", "han_errors", "lossy_intact_frames"):
+        assert again[key] == whole[key], key
+    assert again["finished"] is True
     assert merged["sampling"]["reader_random_chunks_compared"] == "1 in 8 inputs"
     _check(rc2, merged, err2)
 

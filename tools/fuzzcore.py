@@ -572,9 +572,10 @@ def make_input(rng, seeds, i):
     return mutant(rng, seeds)
 
 
-def campaign(seeds, n, seed=1, report=None, lossy_every=1000, shard=0, shards=1, every=100000):
-    """Run inputs ``shard``, ``shard + shards``, ... below ``n``; return Stats.
-    Input ``i`` is the same whatever the sharding (``input_rng``)."""
+def campaign(seeds, n, seed=1, report=None, lossy_every=1000, shard=0, shards=1, every=100000, start=0, stop=None):
+    """Run the inputs ``i`` with ``i % shards == shard`` in ``[start, stop)``
+    (``stop``: ``n``); return Stats. Input ``i`` is the same whatever the
+    sharding (``input_rng``)."""
     st = Stats()
     if lossy_every and n // 4 < lossy_every:
         lossy_every = max(1, n // 4)  # (a short run has its lossy links too)
@@ -582,7 +583,8 @@ def campaign(seeds, n, seed=1, report=None, lossy_every=1000, shard=0, shards=1,
     base = baseline(seeds)
     st.baseline = base
     done = 0
-    for i in range(shard, n, shards):
+    stop = n if stop is None or stop > n else stop
+    for i in range(start + (shard - start) % shards, stop, shards):
         rng = input_rng(seed, i)
         kind, data, s = make_input(rng, seeds, i)
         st.index = i
