@@ -20,6 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from protocols.security import BaseDecryptor, parse_key  # noqa: F401 (re-exported)
+from protocols.ciphering import encrypt_apdu as _encrypt_apdu
 
 _CTR2 = b"\x00\x00\x00\x02"
 
@@ -45,32 +46,24 @@ class Decryptor(BaseDecryptor):
         return d.update(bytes(ct)) + d.finalize()
 
 
-def encrypt_apdu(key, plaintext, system_title, counter, security_control=0x30, auth_key=None, tag=0xDB):
-    """Build a ciphered APDU (tests, the simulator): ``DB 08 title len SC counter ct [tag]``."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+class _HostGCM:
+    """The ``gcm`` engine of ``protocols.ciphering.encrypt_apdu`` on the ``cryptography`` package."""
 
-    key = parse_key(key)
-    title = bytes(system_title)
-    if len(title) != 8:
-        raise ValueError("system title: expected 8 bytes, found %d" % len(title))
-    iv = title + counter.to_bytes(4, "big")
-    if security_control & 0x10:
-        ak = parse_key(auth_key, "auth_key") if auth_key is not None else bytes(16)
-        aad = bytes((security_control,)) + ak
-        if security_control & 0x20:
-            out = AESGCM(key).encrypt(iv, bytes(plaintext), aad)
-            body = out[:-16] + out[-16:-4]
-        else:
-            out = AESGCM(key).encrypt(iv, b"", aad + bytes(plaintext))
-            body = bytes(plaintext) + out[:12]
-    else:
-        e = Cipher(algorithms.AES(key), modes.CTR(iv + _CTR2)).encryptor()
-        body = e.update(bytes(plaintext)) + e.finalize()
-    ln = 5 + len(body)
-    if ln < 0x80:
-        lb = bytes((ln,))
-    elif ln < 0x100:
-        lb = bytes((0x81, ln))
-    else:
-        lb = bytes((0x82, ln >> 8, ln & 0xFF))
-    return bytes((tag, 8)) + title + lb + bytes((security_control,)) + counter.to_bytes(4, "big") + body
+    def __init__(self, key):
+        self.key = key
+
+    def encrypt(self, iv, plaintext, aad=b"", tag_len=12):
+        if not tag_len:
+            e = Cipher(algorithms.AES(self.key), modes.CTR(bytes(iv) + _CTR2)).encryptor()
+            return e.update(bytes(plaintext)) + e.finalize(), b""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        out = AESGCM(self.key).encrypt(bytes(iv), bytes(plaintext), bytes(aad))
+        return out[:-16], out[-16:][:tag_len]
+
+
+def encrypt_apdu(key, plaintext, system_title, counter, security_control=0x30, auth_key=None, tag=0xDB):
+    """``protocols.ciphering.encrypt_apdu`` (the one ciphered-APDU builder) with
+    the ``cryptography`` package as its AES-GCM engine."""
+    return _encrypt_apdu(key, plaintext, system_title, counter, security_control, auth_key, tag,
+                         gcm=_HostGCM(parse_key(key)))

@@ -546,7 +546,7 @@ def run_demo(console, kind="aidon", phases=3, duration=None, speed=1.0, history=
     import socket
     import threading
 
-    from .reader import HanReader
+    from .reader import HanReader, chunks
     from .simulator import Simulator
     from .sources import SocketSource, SourceLost
 
@@ -606,21 +606,16 @@ def run_demo(console, kind="aidon", phases=3, duration=None, speed=1.0, history=
     dash.source = "simulated %s %d-phase, speed %gx" % (sim.cfg["manufacturer"], phases, speed)
 
     def readings():
-        while True:
-            try:
-                data = src.read()
-            except SourceLost:
-                return
-            if data is None:
-                return
-            if not data:
-                yield None
-                continue
-            got = reader.feed(data, src.received)
-            for r in got:
-                yield r
-            if not got:
-                yield None
+        # the one read loop (hostlib.reader.chunks); None: nothing new, the view redraws
+        try:
+            for s, data in chunks(lambda: src, reconnect=False, close=False):
+                got = reader.feed(data, s.received) if data else ()
+                for r in got:
+                    yield r
+                if not got:
+                    yield None
+        except SourceLost:  # the simulator's end of the socket pair closed
+            return
 
     thread.start()
     try:

@@ -26,17 +26,14 @@ motors. Energy registers integrate the power. A seed makes it repeatable.
 
 ``run(sink, speed=...)`` paces the frames in real time (``speed=1``), sped
 up (``speed=60``: a minute per second), or as fast as possible (``None``).
-Sinks for a pty (``PtySink``: a new pty pair, or an existing pty/serial
-port), a TCP server (``TcpServerSink``) and a file object are included.
+The sinks it writes into (a pty, a serial port, a TCP server) are in
+``hostlib.sinks``, beside the sources; a binary file's ``write`` is one too.
 """
 
 import datetime
 import math
-import os
 import random
-import socket
 import struct as _struct
-import threading
 import time
 
 from protocols import axdr, obis
@@ -757,128 +754,15 @@ class FastFrames:
             for k in times:
                 # the header time is the push's; a clock inside list 3 is its hour
                 dt = when if k < 40 or lst != self.hourly else when.replace(minute=0, second=0)
-                buf[k:k + 8] = bytes((dt.year >> 8, dt.year & 0xFF, dt.month, dt.day, dt.isoweekday(),
-                                      dt.hour, dt.minute, dt.second))
+                # year..second from the one date-time codec; the template keeps
+                # its hundredths, deviation and status bytes
+                buf[k:k + 8] = cosem_datetime(dt)[:8]
         fcs = crc(memoryview(buf)[1:-3])
         buf[-3] = fcs & 0xFF
         buf[-2] = fcs >> 8
         return SimFrame(t, when, lst, bytes(buf), None, None, None)
 
 
-# -- sinks ----------------------------------------------------------------------------
-
-
-class PtySink:
-    """Write frames into a pseudo-terminal.
-
-    ``PtySink()`` makes a new pty pair: the frames go into the master, a
-    reader opens ``.path`` (the slave, e.g. ``/dev/pts/7``).
-    ``PtySink(path)`` writes into an existing pty or serial port instead
-    (e.g. one end of ``socat -d -d pty,raw,echo=0 pty,raw,echo=0``).
-    Frames that nobody reads are dropped (``dropped``), as a meter would.
-    """
-
-    def __init__(self, path=None, baudrate=2400, parity="N"):
-        import tty
-
-        self.dropped = 0
-        self.written = 0
-        if path is None:
-            self.master, slave = os.openpty()
-            tty.setraw(slave)
-            self.path = os.ttyname(slave)
-            self._slave = slave  # kept open so the master never sees EIO
-            os.set_blocking(self.master, False)
-            self.port = None
-        else:
-            from .sources import _open_port
-
-            self.port, _ = _open_port(path, baudrate, parity, 8, 1, 0.5, write_timeout=0.5)
-            self.path = path
-            self.master = None
-            self._slave = None
-
-    def __call__(self, data):
-        if self.master is not None:
-            try:
-                n = os.write(self.master, data)
-                self.written += n
-                if n < len(data):
-                    self.dropped += 1
-            except BlockingIOError:
-                self.dropped += 1
-        else:
-            import serial
-
-            try:
-                self.port.write(data)
-                self.written += len(data)
-            except serial.SerialTimeoutException:
-                self.dropped += 1
-
-    def close(self):
-        for fd in (self.master, self._slave):
-            if fd is not None:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
-        if self.port is not None:
-            self.port.close()
-
-
-class TcpServerSink:
-    """A TCP server that sends every frame to every connected client (like ser2net)."""
-
-    def __init__(self, port=0, host="127.0.0.1"):
-        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.server.bind((host, port))
-        self.server.listen(8)
-        self.host, self.port = self.server.getsockname()[:2]
-        self.clients = []
-        self.lock = threading.Lock()
-        self.connected = threading.Event()
-        self._stop = False
-        self.thread = threading.Thread(target=self._accept, name="sim-accept", daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self):
-        return "tcp://%s:%d" % (self.host, self.port)
-
-    def _accept(self):
-        while not self._stop:
-            try:
-                c, _addr = self.server.accept()
-            except OSError:
-                return
-            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            c.settimeout(2.0)
-            with self.lock:
-                self.clients.append(c)
-            self.connected.set()
-
-    def __call__(self, data):
-        with self.lock:
-            for c in list(self.clients):
-                try:
-                    c.sendall(data)
-                except OSError:
-                    self.clients.remove(c)
-                    c.close()
-
-    def close(self):
-        self._stop = True
-        try:
-            self.server.close()
-        except OSError:
-            pass
-        with self.lock:
-            for c in self.clients:
-                try:
-                    c.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                c.close()
-            self.clients = []
+# The sinks (a pty, a TCP server) live beside the sources, in hostlib/sinks.py;
+# re-exported here for code that imported them from the simulator.
+from .sinks import PtySink, TcpServerSink  # noqa: E402,F401

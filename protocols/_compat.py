@@ -16,8 +16,3 @@ try:
     MICROPYTHON = sys.implementation.name == "micropython"
 except AttributeError:  # pragma: no cover
     MICROPYTHON = False
-
-try:
-    from collections import OrderedDict  # noqa: F401  (cs.Container keeps field order)
-except ImportError:  # pragma: no cover
-    OrderedDict = dict

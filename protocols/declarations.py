@@ -3,10 +3,12 @@
 """Wire formats in construct's vocabulary, one factory per format.
 
 Each factory takes the construct namespace ``c``: the real ``construct``
-package on the host, ``protocols.cs`` on the device::
+package on CPython, or ``tests/mp/cs.py`` (a construct-compatible subset,
+a test engine that is not shipped) in the MicroPython differential tests::
 
     import construct
-    from protocols import cs, declarations as d
+    import cs                          # tests/mp on the path
+    from protocols import declarations as d
     host = d.build(construct)          # reference decoder, frame builder
     dev = d.build(cs)                  # the same declarations on MicroPython
     frame = host.hdlc_frame.build(d.frame(info))

@@ -10,19 +10,36 @@
 
     >>> r = decode_telegram(telegram_bytes)
     >>> r["1-0:1.8.1.255"], r.register("1-0:1.8.1.255").unit
-    (4.426, 'kWh')
+    (4426, 'Wh')
 
 Decoded into the same ``Reading`` as DLMS pushes: OBIS ``1-0:1.8.0`` becomes
-``1-0:1.8.0.255``, names come from ``protocols.obis``, values and units are
-kept as sent (``4.426`` ``kWh``: no conversion), text objects (equipment
-ids, messages) are hex-decoded when they are printable ASCII, timestamps
-``YYMMDDhhmmssX`` become ISO 8601 (``S`` summer = standard offset + 1 h).
+``1-0:1.8.0.255``, names come from ``protocols.obis``, numbers come in the
+canonical units of every reading (``000004.426*kWh`` is ``4426`` ``Wh``,
+``00.244*kW`` is ``244`` ``W``: ``canonical``, exact, docs/reading-schema.md
+"Units"), text objects (equipment ids, messages) are hex-decoded when they
+are printable ASCII, timestamps ``YYMMDDhhmmssX`` become ISO 8601 (``S``
+summer = standard offset + 1 h). A line with its own capture time (M-Bus
+channels: gas, water, heat; maximum demand) gives a ``TimedRegister``
+whose ``time`` is that capture time. Buffers (``1-0:99.97.0`` power-failure
+log, ``0-0:98.1.0`` history) give the count of their entries. A clock
+``0-0:1.0.0`` that is not ``YYMMDDhhmmss[SW]`` is a ``format`` error; one
+that has the shape but is no date gives ``null``.
+
+Dialects, each met in the field and each a capture in tests/captures/p1:
+DSMR 2.2/3 (no CRC, the gas value on its own line), DSMR 4/5, e-MUCS
+(Belgium: values with no ``*`` before the unit are read too), Luxembourg,
+Swedish/Danish/Norwegian H1 (``kVArh``/``kVAr``), Slovenian and Swedish
+meters ending in a bare ``!``, EasyMeter (``1-0:1.8.0*255(...)``, text
+after the telegram), headers outside ``/XXX5`` (``/NWA-WARMTELINK``, a
+control byte in the header line); where a telegram ends and the CRC rules
+are protocols/p1framer.py's.
 
 Device profile: 115200 8N1, inverted (DSMR 4/5, SE/FI H1, BE, LU); DSMR
 2.2/3 meters send 9600 7E1.
 
-``P1Framer`` turns a byte stream into verified telegrams, resynchronising
-on garbage, with a bounded buffer and HdlcFramer-style counters.
+``P1Framer`` (protocols/p1framer.py) turns a byte stream into verified
+telegrams, resynchronising on garbage, with a bounded buffer and
+HdlcFramer-style counters.
 """
 
 from .errors import FormatError
@@ -43,8 +60,10 @@ _TEXT_CD = (
     (42, 0, True),  # logical device name (Luxembourg)
     (0, 2, False),  # versions (1-3:0.2.8 DSMR version)
     (96, 14, False),  # tariff indicator "0002"
+    (0, 0, False),  # device address / serial (EasyMeter "0272031312565")
+    (0, 9, False),  # IEC 62056-21 time hhmmss and date YYMMDD (0.9.1, 0.9.2)
 )
-_ID_CDE = ((96, 1, 1), (96, 1, 0), (42, 0, 0))
+_ID_CDE = ((96, 1, 1), (96, 1, 0), (42, 0, 0), (96, 1, 255))
 
 
 class TimedRegister(Register):
@@ -282,10 +301,11 @@ def canonical(raw, scaler, unit):
 def _split_unit(g):
     """(value, unit) of a group with no ``*``: ``000123.456kWh`` (Fluvius)
     -> ``("000123.456", "kWh")`` when the tail is a known unit, else (g, None)."""
-    k = len(g)
-    while k > 0 and not ("0" <= g[k - 1] <= "9"):
-        k -= 1
-    if 0 < k < len(g) and unit_of(g[k:]) is not None and _timestamp(g, 0) is None:
+    k = 0
+    n = len(g)
+    while k < n and ("0" <= g[k] <= "9" or g[k] in ".-+"):
+        k += 1
+    if 0 < k < n and unit_of(g[k:]) is not None and _timestamp(g, 0) is None:
         return g[:k], g[k:]
     return g, None
 

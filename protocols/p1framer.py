@@ -96,7 +96,7 @@ def needs_crc(data, end):
     k = data.find(b"\n1-3:0.2.8(", 0, end)
     if k < 0:
         return False
-    k += 12
+    k += 11  # len(b"\n1-3:0.2.8(")
     v = 0
     m = 0
     while k < end and 48 <= data[k] <= 57 and m < 3:

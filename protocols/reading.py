@@ -310,12 +310,10 @@ class Reading:
         return "Reading(%r, time=%r, %d registers)" % (self.meter, self.time_text, len(self.registers))
 
 
-try:  # CPython: a Reading is a collections.abc.Mapping (isinstance, typing)
+if not MICROPYTHON:  # CPython: a Reading is a collections.abc.Mapping (isinstance, typing)
     from collections.abc import Mapping as _Mapping
 
     _Mapping.register(Reading)
-except ImportError:  # MicroPython
-    pass
 
 
 # -- time ---------------------------------------------------------------------------
@@ -401,10 +399,13 @@ def _civil(days):
     return (y + 1 if m <= 2 else y), m, d
 
 
-try:
-    import datetime as _dt
-except ImportError:  # MicroPython: times stay ISO text
+# MicroPython: times stay ISO text. Some ports have a ``datetime`` module
+# (the webassembly VM does), but it would cost the device 7 KB of heap
+# for a value the firmware never uses (it prints ``time_text``).
+if MICROPYTHON:
     _dt = None
+else:
+    import datetime as _dt
 
 
 def _datetime(text, meter_clock):

@@ -11,7 +11,8 @@ import pytest
 
 import protocols
 from hostlib import cli
-from hostlib.simulator import FastFrames, Simulator, TcpServerSink
+from hostlib.simulator import FastFrames, Simulator
+from hostlib.sinks import TcpServerSink
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CAPTURES = os.path.join(ROOT, "tests", "captures")

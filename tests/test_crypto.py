@@ -277,3 +277,35 @@ def test_roundtrip_security_controls(key, ak, title, counter, sc, plain):
         out, auth = dec(c)
         assert bytes(out) == plain
         assert auth is False
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(min_size=16, max_size=16), st.binary(min_size=16, max_size=16),
+       st.binary(min_size=8, max_size=8), st.integers(0, 2**32 - 1),
+       st.sampled_from([0x00, 0x10, 0x20, 0x21, 0x30, 0x31, 0xF8]), st.binary(min_size=0, max_size=300))
+def test_one_ciphered_apdu_builder_same_bytes_on_both_engines(key, ak, title, counter, sc, plain):
+    # protocols.ciphering.encrypt_apdu is the one builder; the host's only swaps the AES-GCM engine.
+    from protocols.ciphering import encrypt_apdu as device_encrypt
+
+    host = encrypt_apdu(key, plain, title, counter, sc, ak)
+    assert device_encrypt(key, plain, title, counter, sc, ak) == host
+    c = parse_apdu(host)
+    assert (c.system_title, c.security_control, c.invocation_counter) == (title, sc, counter)
+    assert (c.auth_tag is not None) == bool(sc & 0x10)
+    if not sc & 0x20:  # not encrypted: the plaintext travels as it is
+        assert bytes(c.ciphertext) == plain
+
+
+def test_ciphered_apdu_builder_green_book_vector():
+    # DLMS Green Book (DLMS UA 1000-2 Ed. 8.3, 9.2.7.2.4.5 example): key 000102..0F,
+    # AK D0..DF, system title 4D4D4D0000BC614E, counter 01234567, SC 0x30, the
+    # plaintext C0 01 00 00 08 00 00 01 00 00 FF 02 00 (a get-request).
+    from protocols.ciphering import encrypt_apdu as device_encrypt
+
+    key = bytes(range(16))
+    ak = bytes(range(0xD0, 0xE0))
+    title = bytes.fromhex("4D4D4D0000BC614E")
+    plain = bytes.fromhex("C001000008000001 0000FF0200".replace(" ", ""))
+    want = bytes.fromhex("DB084D4D4D0000BC614E1E3001234567411312FF935A47566827C467BC7D825C3BE4A77C3FCC056B6B")
+    assert encrypt_apdu(key, plain, title, 0x01234567, 0x30, ak) == want
+    assert device_encrypt(key, plain, title, 0x01234567, 0x30, ak) == want

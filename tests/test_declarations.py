@@ -1,7 +1,7 @@
 """protocols/declarations.py with both engines, against the spec and the lean path.
 
 Every value is built with the real ``construct``; the built bytes must equal
-what ``protocols.cs`` builds and what an independent reference encoder (the
+what ``cs`` (tests/mp/cs.py, the MicroPython test engine) builds and what an independent reference encoder (the
 digest's tables, written out below) gives; then construct, cs and the lean
 path (``axdr.decode``, ``apdu.parse_apdu``, ``hdlc.parse_frame``) parse them
 back to equal Python values (``declarations.to_native`` and friends).
@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from protocols import apdu, axdr, cs, hdlc
+from mp import cs  # tests/mp/cs.py: the test engine (not shipped)
+from protocols import apdu, axdr, hdlc
 from protocols import declarations as d
 from protocols.cosem import BitString, Date, DateTime, Time
 from protocols.crc import crc16_x25

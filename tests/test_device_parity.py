@@ -36,7 +36,28 @@ def host_lines():
             except HanError as e:
                 text = "error " + e.kind
             out.append(folder + "/" + name + " " + text)
+    # Every P1 telegram in its four line-end forms (dump_readings.p1_lines,
+    # the same code run here on CPython).
+    for folder in capture_data.folders_of("p1"):
+        for name in capture_data.data_files(folder):
+            with open(os.path.join(CAPTURES, folder, name), "rb") as f:
+                data = f.read()
+            for line in _dump().p1_lines(data):
+                out.append(folder + "/" + name + " " + line)
     return out
+
+
+def _dump():
+    """tests/mp/dump_readings.py's helpers, imported on CPython without running its main()."""
+    import types
+
+    path = os.path.join(ROOT, "tests", "mp", "dump_readings.py")
+    with open(path) as f:
+        src = f.read()
+    mod = types.ModuleType("dump_readings")
+    sys.path.insert(0, os.path.join(ROOT, "tests", "mp"))
+    exec(compile(src.replace("\nmain()\n", "\n"), path, "exec"), mod.__dict__)
+    return mod
 
 
 @pytest.mark.parametrize("vm", VMS)
@@ -59,5 +80,13 @@ def test_device_json_is_identical(vm):
     # And each line is valid JSON that parses to the same document.
     for d, h in zip(device, host):
         name, _, text = d.partition(" ")
+        if name.endswith(".txt"):
+            form, _, text = text.partition(" ")
+            assert form in ("crlf", "crlf-nobreak", "lf", "lf-nobreak")
+            if text.startswith("error"):
+                continue
+            # (a reading line: valid JSON, the same document as the host's)
+            assert json.loads(text) == json.loads(h.partition(" ")[2].partition(" ")[2])
+            continue
         if not text.startswith("error"):
             assert json.loads(text) == json.loads(h.partition(" ")[2])

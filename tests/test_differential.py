@@ -1,4 +1,4 @@
-"""Differential tests: construct vs protocols.cs vs the lean path, on bad input too.
+"""Differential tests: construct vs cs (tests/mp/cs.py) vs the lean path, on bad input too.
 
 Inputs are valid encodings built by the strategies of test_declarations.py,
 then MUTATED (bit flips, truncations, insertions, deletions, overwrites with
@@ -44,7 +44,8 @@ from test_declarations import (
     same,
 )
 
-from protocols import apdu, axdr, cs, hdlc
+from mp import cs  # tests/mp/cs.py: the test engine (not shipped)
+from protocols import apdu, axdr, hdlc
 from protocols import declarations as d
 from protocols.crc import crc16_x25
 from protocols.errors import HanError, TooDeepError, TooManyError

@@ -291,7 +291,7 @@ def test_boot_and_command_code_is_not_kept_in_the_heap(tmp_path, commands):
     assert {"app", "detect", "status", "protocols.decoder", "protocols.hdlc",
             "protocols.dialects.registers", "protocols.meters"} <= mods, mods
     left = mods & {"config", "board", "safemode", "commands", "protocols.p1", "protocols.mbus",
-                   "protocols.gcm", "protocols.security", "protocols.cs", "protocols.declarations",
+                   "protocols.gcm", "protocols.security", "protocols.declarations",
                    "protocols.dialects.values", "protocols.dialects.pairs",
                    "protocols.meters.aidon", "protocols.meters.kaifa", "protocols.meters.kamstrup",
                    "protocols.meters._layouts", "protocols.meters.catalog"}

@@ -144,7 +144,7 @@ def test_energy_sensors_from_the_dongle_are_the_host_bridges(tmp_path):
                                 json.dumps({"energy": True, "status_s": 0, "ntp": False, "bridge_id": "e"})],
                                capture_output=True, timeout=360)
             assert r.returncode == 0, r.stderr.decode()[-2000:]
-            dongle = s.settle(quiet=0.5)
+            dongle = s.wait_for(lambda m: ("hanreader/bridge/e/availability", "offline", False) in m)  # the will: after all
         finally:
             s.close()
         b.stop()

@@ -325,7 +325,7 @@ def test_auto_detection_is_protocols_detector():
 
 
 def test_record_count_counts_p1_telegrams(tmp_path):
-    from hostlib.simulator import TcpServerSink
+    from hostlib.sinks import TcpServerSink
 
     tele = _p1_capture()
     srv = TcpServerSink(0)
@@ -543,7 +543,7 @@ def test_follow_says_once_when_frames_stop_and_when_they_return():
 
 
 def test_read_reports_silence_on_stderr():
-    from hostlib.simulator import TcpServerSink
+    from hostlib.sinks import TcpServerSink
 
     frames = sim_frames("kaifa", 1, 2)
     srv = TcpServerSink(0)

@@ -13,7 +13,8 @@ import serial
 import protocols
 from hostlib import dongle, hexinput, recording, sources
 from hostlib.reader import HanReader, follow
-from hostlib.simulator import Simulator, TcpServerSink
+from hostlib.simulator import Simulator
+from hostlib.sinks import TcpServerSink
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CAPTURES = os.path.join(ROOT, "tests", "captures")

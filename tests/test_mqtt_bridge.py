@@ -607,7 +607,7 @@ def test_encrypted_meter_with_keys(tmp_path, broker, sub):
 
 def test_serial_port(broker, sub):
     # A serial port (a pty carrying a Kamstrup's frames): -n ends after two readings.
-    from hostlib.simulator import PtySink
+    from hostlib.sinks import PtySink
 
     pty = PtySink()
     p = subprocess.Popen(cli("mqtt", pty.path, "--broker", broker.url, "--bridge-id", "ser", "--topic-prefix", "ser",

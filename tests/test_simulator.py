@@ -4,8 +4,8 @@ import datetime
 import pytest
 
 import protocols
-from hostlib.simulator import (LoadProfile, Simulator, encode_frame, encode_frame_lean,
-                               TcpServerSink)
+from hostlib.simulator import LoadProfile, Simulator, encode_frame, encode_frame_lean
+from hostlib.sinks import TcpServerSink
 
 START = datetime.datetime(2025, 1, 15, 13, 59, 0)  # spans the top of the hour: lists 1, 2, 3
 

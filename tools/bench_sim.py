@@ -22,6 +22,10 @@ import os
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _venv  # noqa: E402  (re-run under .venv/bin/python when started by another Python)
+
+_venv.ensure(__name__, __file__)
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import protocols  # noqa: E402

@@ -37,6 +37,7 @@ from protocols.crc import crc16_arc
 from protocols.decoder import Reader, decode_apdu
 from protocols.errors import HanError
 from protocols.gcm import GCM
+from protocols.ciphering import encrypt_apdu
 from protocols.security import make_decryptor
 
 MP = sys.implementation.name == "micropython"
@@ -238,18 +239,9 @@ def reciphered(rng, seed, plain):
     if rng.chance(8):
         sc = rng.pick((0x20, 0x21, 0x30, 0x31, 0x10, 0x00, 0xF8, 0x40 | sc))
     counter = (c.invocation_counter + 1 + rng.below(1000)) & 0xFFFFFFFF
-    iv = c.system_title + bytes(((counter >> 24) & 0xFF, (counter >> 16) & 0xFF, (counter >> 8) & 0xFF, counter & 0xFF))
     if ENCRYPT is not None:
         return ENCRYPT(seed["key"], plain, c.system_title, counter, sc, seed["ak"] or bytes(16), c.tag)
-    ct = bytes(g.ctr(iv, plain)) if sc & 0x20 else plain
-    body = bytes((sc,)) + iv[8:] + ct
-    if sc & 0x10:
-        ak = seed["ak"] or bytes(16)
-        aad = bytes((sc,)) + ak + (b"" if sc & 0x20 else ct)
-        body += g.tag(iv, aad, ct if sc & 0x20 else b"")[:12]
-    ln = len(body)
-    lb = bytes((ln,)) if ln < 0x80 else bytes((0x81, ln)) if ln < 0x100 else bytes((0x82, ln >> 8, ln & 0xFF))
-    return bytes((c.tag, 8)) + c.system_title + lb + body
+    return encrypt_apdu(seed["key"], plain, c.system_title, counter, sc, seed["ak"] or bytes(16), c.tag, gcm=g)
 
 
 # -- seeds ---------------------------------------------------------------------------

@@ -246,7 +246,7 @@ def add_serial(sp):
 
 def sink_for(args):
     """Where simulate/replay send bytes: (sink callable, close callable, description, sink object)."""
-    from ..simulator import PtySink, TcpServerSink
+    from ..sinks import PtySink, TcpServerSink
 
     if getattr(args, "pty", False):
         s = PtySink()

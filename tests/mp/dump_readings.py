@@ -2,12 +2,37 @@
 # line, so that tests/test_device_parity.py can compare the device's JSON with
 # CPython's byte for byte. Not a test module itself (no test_ prefix).
 # Captures are found by folder, as tests/capture_data.py finds them: every
-# folder without a keys.json (ciphered) or .txt telegrams (P1), sorted.
+# folder without a keys.json (ciphered) or .txt telegrams (P1), sorted; then
+# every P1 telegram (.txt) in its four line-end forms (p1_forms), each read
+# by a Reader (protocol detection, the framer, flush at the end).
+import gc
 import os
 
 import mptest
-from protocols.decoder import decode_frame
+from protocols.decoder import Reader, decode_frame
 from protocols.errors import HanError
+
+
+def p1_forms(data):
+    """(name, bytes): CR LF and LF line ends, each with and without the final line break."""
+    crlf = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    lf = crlf.replace(b"\r\n", b"\n")
+    return (("crlf", crlf), ("crlf-nobreak", crlf.rstrip(b"\r\n")), ("lf", lf), ("lf-nobreak", lf.rstrip(b"\n")))
+
+
+def p1_lines(data):
+    """The lines the device prints for one P1 capture: per form, each reading's
+    JSON, or the kinds of what was rejected."""
+    out = []
+    for form, b in p1_forms(data):
+        kinds = []
+        r = Reader(on_reject=lambda e: kinds.append(e.kind))
+        got = r.feed(b) + r.flush()
+        texts = [x.to_json() for x in got]
+        out.append(form + " " + (" ".join(texts) if texts else "error " + ",".join(kinds)))
+        r = got = texts = None
+        gc.collect()
+    return out
 
 
 def main():
@@ -27,6 +52,17 @@ def main():
             except HanError as e:
                 text = "error " + e.kind
             print(folder + "/" + name + " " + text)
+    for folder in sorted(os.listdir(base)):
+        try:
+            names = sorted(os.listdir(base + "/" + folder))
+        except OSError:
+            continue
+        if "keys.json" in names:
+            continue
+        for name in names:
+            if name.endswith(".txt"):
+                for line in p1_lines(mptest.read_data(folder + "/" + name)):
+                    print(folder + "/" + name + " " + line)
 
 
 main()

@@ -1,12 +1,13 @@
 # mp-heap: 320k
-# protocols.cs running protocols.declarations on real MicroPython, checked
+# cs (tests/mp/cs.py) running protocols.declarations on real MicroPython, checked
 # against the lean path (hdlc / apdu / axdr) on the same bytes.
 # (320k: the VM compiles cs.py and declarations.py from source, which needs
 # far more heap than the modules keep; test_heap_kept prints what they keep.)
 import gc
 
 import mptest
-from protocols import axdr, cs, hdlc
+import cs
+from protocols import axdr, hdlc
 from protocols import declarations as d
 from protocols.apdu import parse_apdu
 from protocols.cosem import BitString, Date, DateTime, Time
@@ -173,11 +174,11 @@ def test_heap_kept():
         return
     import sys
 
-    for m in ("protocols.declarations", "protocols.cs"):
+    for m in ("protocols.declarations", "cs"):
         sys.modules.pop(m, None)
     gc.collect()
     a = gc.mem_alloc()
-    import protocols.cs as cs2
+    import cs as cs2
 
     gc.collect()
     b = gc.mem_alloc()

@@ -1,12 +1,16 @@
-# protocols/cs.py: a construct-compatible subset that runs on MicroPython.
+# tests/mp/cs.py: a construct-compatible subset that runs on MicroPython.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
 """Just enough of construct 2.10 to run ``protocols/declarations.py``.
 
-The same declarations run with the real ``construct`` on the host and with
-this module on the device (construct cannot import on MicroPython, see
-``shared/docs/micropython-toolchain.md`` section 4)::
+The same declarations run with the real ``construct`` on CPython and with
+this module on MicroPython (construct cannot import there, see
+``shared/docs/micropython-toolchain.md`` section 4). It is a test engine:
+the MicroPython differential tests (``tests/mp/test_cs.py``) and the host's
+(``tests/test_declarations.py``, ``tests/test_differential.py``) run the
+declarations through it; it is not part of the shipped package or the
+firmware image, and nothing on the device imports it::
 
-    >>> from protocols import cs
+    >>> import cs   # tests/mp on the path
     >>> s = cs.Struct("n" / cs.Int8ub, "b" / cs.Bytes(cs.this.n))
     >>> s.parse(b"\\x02ab") == {"n": 2, "b": b"ab"}
     True
@@ -35,7 +39,10 @@ on first use (see ``_E``) to keep them off the heap until needed.
 
 import struct
 
-from ._compat import OrderedDict
+try:
+    from collections import OrderedDict  # Container keeps field order
+except ImportError:  # pragma: no cover
+    OrderedDict = dict
 
 
 class ConstructError(Exception):
