@@ -323,7 +323,7 @@ class LoadProfile:
 class Simulator:
     """Frames of one meter: ``kind`` aidon|kaifa|kamstrup, ``phases`` 1|3."""
 
-    def __init__(self, kind="aidon", phases=3, seed=None, start=None, profile=None):
+    def __init__(self, kind="aidon", phases=3, seed=None, start=None, profile=None, key=None, auth_key=None):
         kind = kind.lower()
         if kind not in KINDS:
             raise ValueError("meter must be one of %s, found %r" % (", ".join(KINDS), kind))
@@ -347,6 +347,18 @@ class Simulator:
         self.frozen = None  # energies at the last full hour
         self.sent = 0
         self.current_time = self.start  # the time of the last frame made (for the demo view)
+        # ``key``: the meter encrypts (general-glo-ciphering, digest 3.3), with a tag when
+        # ``auth_key`` is given (security control 0x30, else 0x20); the system title is the
+        # declaration's FLAG id and the meter id's last 5 digits, the frame counter counts up.
+        from protocols.security import parse_key
+
+        self.key = parse_key(key, "key")
+        self.auth_key = parse_key(auth_key, "auth_key")
+        if self.auth_key is not None and self.key is None:
+            raise ValueError("auth_key: needs a key")
+        self.system_title = entry.flag_ids[0].encode("ascii") + bytes.fromhex(
+            ("%010d" % (int(self.cfg["id"]) % 10**10)))
+        self.invocation_counter = 1
 
     @property
     def meter_type(self):
@@ -407,9 +419,24 @@ class Simulator:
                 return x
         raise ValueError("%s declares no list %d for %d phases" % (self.kind, lst, self.phases))
 
-    def make(self, lst, when, t):
+    def cipher(self, frame):
+        """``frame`` (a plaintext HDLC frame) with its APDU ciphered by the one
+        builder (``hostlib.crypto.encrypt_apdu``), the next frame counter."""
+        from protocols.hdlc import parse_frame
+
+        from .crypto import encrypt_apdu
+
+        m = self.cfg
+        apdu = encrypt_apdu(self.key, parse_frame(frame).apdu, self.system_title, self.invocation_counter,
+                            0x30 if self.auth_key is not None else 0x20, self.auth_key)
+        self.invocation_counter += 1
+        return build_frame(b"\xe6\xe7\x00" + apdu, dest=m["dest"], src=m["src"], control=m["control"])
+
+    def make(self, lst, when, t, cipher=True):
         body, header_time, items, time_ = self.body(lst, when)
         frame = encode_frame(self.kind, header_time, body)
+        if cipher and self.key is not None:
+            frame = self.cipher(frame)
         expected = {}
         for name, value in items:
             expected[name] = value
@@ -612,7 +639,7 @@ class FastFrames:
         sim.values = lambda: vals  # the builders read values() and frozen
         sim.frozen = frozen
         try:
-            return sim.make(lst, when, 0.0).frame
+            return sim.make(lst, when, 0.0, cipher=False).frame
         finally:
             del sim.values
             sim.frozen, sim.sent = kept
@@ -760,7 +787,8 @@ class FastFrames:
         fcs = crc(memoryview(buf)[1:-3])
         buf[-3] = fcs & 0xFF
         buf[-2] = fcs >> 8
-        return SimFrame(t, when, lst, bytes(buf), None, None, None)
+        out = bytes(buf) if sim.key is None else sim.cipher(buf)
+        return SimFrame(t, when, lst, out, None, None, None)
 
 
 # The sinks (a pty, a TCP server) live beside the sources, in hostlib/sinks.py;

@@ -542,3 +542,25 @@ def test_documented_python_runs(block, tree, meter, broker):
     for (pg, stmt), first in PRINTS.items():
         if pg == page and stmt in code and first is not None:
             assert out.splitlines()[0] == first, "%s: prints %r, the page says %r" % (where, out.splitlines()[0], first)
+
+
+def test_command_tables_name_real_options():
+    # A table row whose first cell is `SUB ...` (docs/host.md's command table): every option
+    # named in the row's code spans is in `hanreader SUB --help` (spans of other programs aside).
+    rows = []
+    for page in PAGES:
+        with open(os.path.join(ROOT, page), encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                m = re.match(r"^\| `(\w+)[ `]", line)
+                if m and m.group(1) in SUBCOMMANDS:
+                    rows.append((page, n, m.group(1), line))
+    assert len(rows) >= 6
+    helps = {}
+    for page, n, sub, line in rows:
+        if sub not in helps:
+            helps[sub] = subprocess.run([sys.executable, "-m", "hostlib.cli", sub, "--help"], cwd=ROOT,
+                                        capture_output=True, text=True, timeout=60).stdout
+        spans = [s for s in re.findall(r"`([^`]+)`", line) if not re.match(r"(socat|mpremote|screen)\b", s)]
+        opts = sorted(set(o for s in spans for o in options(s)))
+        missing = [o for o in opts if not re.search(r"(?<![\w-])%s\b" % re.escape(o), helps[sub])]
+        assert missing == [], "%s:%d: `hanreader %s` has no %s" % (page, n, sub, ", ".join(missing))

@@ -112,3 +112,26 @@ def test_receive_time_carried_by_the_reading():
         e.feed(r)
     run = e.running()
     assert run["hour"] == t0 // 3600 and run["so_far_wh"] == 600 and run["covered_s"] == 600
+
+
+@pytest.mark.parametrize("name", ["Europe/Oslo", "Australia/Lord_Howe", "America/St_Johns"])
+def test_the_hour_cache_of_meter_times_agrees_with_to_utc(name):
+    """Energy._utc keeps each local hour's UTC start (the dongle allocates
+    less per reading); across daylight-saving days, also of zones that move
+    by 30 minutes (Lord Howe) or at odd offsets, every time a meter sends
+    converts as ``to_utc`` converts it, with the autumn hint, in order."""
+    from hostlib.energy import host_zone
+
+    zone = host_zone(name)
+    zi = zoneinfo.ZoneInfo(name)
+    for year, month, day in ((2026, 3, 28), (2026, 10, 24), (2026, 4, 4), (2026, 10, 3), (2026, 3, 7),
+                             (2026, 10, 31)):
+        e = E.Energy(zone)
+        t0 = int(datetime.datetime(year, month, day, tzinfo=datetime.timezone.utc).timestamp())
+        hint = None
+        for t in range(t0, t0 + 3 * 86400, 170):  # every 170 s for three days
+            text = datetime.datetime.fromtimestamp(t, zi).strftime("%Y-%m-%dT%H:%M:%S")
+            want = E.to_utc(text, zone, hint)[0]
+            got = e._utc(text)
+            assert got == want, (name, text)
+            e.last_t = hint = got

@@ -433,3 +433,11 @@ def test_the_invalid_telegrams_the_sources_test_are_rejected():
             decode_telegram(cut)
         assert ei.value.kind == "truncated"
         assert stream(cut) == ([], ["truncated"])
+
+
+def test_the_table_output_shows_a_channels_capture_time():
+    from hostlib.cli._common import format_reading
+
+    text = format_reading(decode_telegram(raw("dsmr50-iskra-mt382.txt")))
+    line = [ln for ln in text.splitlines() if "0-1:24.2.1.255" in ln][0]
+    assert line.split() == ["mbus_reading", "0-1:24.2.1.255", "0.107", "m3", "at", "2017-01-02T16:10:05+01:00"]

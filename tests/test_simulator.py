@@ -142,3 +142,30 @@ def test_tcp_server_sink_broadcasts():
         c2.close()
     finally:
         srv.close()
+
+
+@pytest.mark.parametrize("kind", ["aidon", "kaifa", "kamstrup"])
+def test_encrypted_meter_frames_decode_to_the_plaintext_readings(kind):
+    # Simulator(key=..., auth_key=...): the APDU ciphered by the one builder (hostlib.crypto.encrypt_apdu).
+    import hostlib
+    from protocols.apdu import parse_apdu
+    from protocols.hdlc import parse_frame
+
+    key, ak = bytes(range(16)), bytes(range(0xD0, 0xE0))
+    plain = list(Simulator(kind, 3, seed=5, start=START).frames(count=12))
+    sim = Simulator(kind, 3, seed=5, start=START, key=key, auth_key=ak)
+    ciphered = list(sim.frames(count=12))
+    flag = {"aidon": b"AID", "kaifa": b"KFM", "kamstrup": b"KAM"}[kind]
+    for n, (p, c) in enumerate(zip(plain, ciphered)):
+        apdu = parse_apdu(parse_frame(c.frame).apdu)
+        assert (apdu.security_control, apdu.invocation_counter) == (0x30, n + 1)
+        assert apdu.system_title[:3] == flag and len(apdu.auth_tag) == 12
+        got = hostlib.decode(c.frame, key=key, auth_key=ak)
+        assert got.to_json() == hostlib.decode(p.frame).to_json()
+        assert c.expected == p.expected
+    with pytest.raises(protocols.HanError) as e:
+        hostlib.decode(ciphered[0].frame)
+    assert e.value.kind == "encrypted"
+    with pytest.raises(protocols.HanError) as e:
+        hostlib.decode(ciphered[0].frame, key=key, auth_key=bytes(16))
+    assert e.value.kind == "auth"

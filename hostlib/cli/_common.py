@@ -75,6 +75,9 @@ def format_reading(reading, index=None):
     wv = max([len(v) for v in vals if len(v) <= 24] + [1])
     for r, v in zip(regs, vals):
         line = "  %-*s  %-*s  %*s %s" % (wn, r.name or "?", wo, r.obis or "", wv, v, r.unit or "")
+        t = getattr(r, "time", None)  # a P1 M-Bus channel's own capture time
+        if t:
+            line += "  at " + t
         lines.append(line.rstrip())
     return "\n".join(lines)
 
@@ -242,6 +245,26 @@ def add_serial(sp):
 
 
 # -- outputs (simulate, replay) --------------------------------------------------------------
+
+
+def add_sinks(p, what):
+    """The outputs ``sink_for`` reads: ``--port``, ``--pty``, ``--tcp`` (one of them,
+    the group is returned for more) and ``--bind``."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--port", metavar="PTY", help="write %s to this pty or serial port (e.g. one end of socat)" % what)
+    g.add_argument("--pty", action="store_true", help="create a pty pair, print the end to read, write %s into it"
+                   % what)
+    g.add_argument("--tcp", type=int, metavar="PORT", help="serve %s on TCP PORT (0: any free port)" % what)
+    p.add_argument("--bind", default="127.0.0.1", help="address for --tcp (default 127.0.0.1)")
+    return g
+
+
+def add_meter(p):
+    """``--meter`` (every declared meter with a simulation profile) and ``--phases``."""
+    from protocols.meters import catalog as meters
+
+    p.add_argument("--meter", choices=meters.simulated(), default="aidon")
+    p.add_argument("--phases", type=int, choices=[1, 3], default=3)
 
 
 def sink_for(args):

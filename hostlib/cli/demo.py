@@ -1,8 +1,6 @@
 # hostlib/cli/demo.py: ``hanreader demo``: a simulated meter into the reader, with a live view.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
-from protocols.meters import catalog as meters
-
-from ._common import EXIT_OK, err, positive
+from ._common import EXIT_OK, add_meter, err, positive
 
 ORDER = 60
 
@@ -11,8 +9,7 @@ def add_parser(sub):
     dm = sub.add_parser("demo", help="simulated meter -> reader, with a live terminal view",
                         description="Run a simulated meter into the reader in one process and show a "
                         "live view. Ctrl-C or --duration ends it.")
-    dm.add_argument("--meter", choices=meters.simulated(), default="aidon")
-    dm.add_argument("--phases", type=int, choices=[1, 3], default=3)
+    add_meter(dm)
     dm.add_argument("--duration", type=positive(float), help="stop after SECONDS")
     dm.add_argument("--speed", type=positive(float), default=1.0, help="time factor (10 = ten times faster)")
     dm.add_argument("--history", type=float, default=5.0, help="minutes of history sent at start (trend)")

@@ -1,7 +1,7 @@
 # hostlib/cli/replay.py: ``hanreader replay``: a recording decoded, or re-sent to a pty/TCP.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
-from ._common import (EXIT_FAIL, EXIT_OK, KeyNotice, RejectReporter, add_keys, add_output, decryptor, emit, err, plural, positive,
-                      sink_for)
+from ._common import (EXIT_FAIL, EXIT_OK, KeyNotice, RejectReporter, add_keys, add_output, add_sinks, decryptor, emit,
+                      err, plural, positive, sink_for)
 
 ORDER = 40
 
@@ -15,12 +15,8 @@ def add_parser(sub):
     add_keys(rp)
     rp.add_argument("--fast", action="store_true", help="as fast as possible")
     rp.add_argument("--speed", type=positive(float), default=1.0, help="pace factor (2 = twice as fast)")
-    g = rp.add_mutually_exclusive_group()
-    g.add_argument("--pty", action="store_true", help="send the bytes into a new pty (prints its name)")
-    g.add_argument("--port", metavar="PTY", help="send the bytes to this pty or serial port")
-    g.add_argument("--tcp", type=int, metavar="PORT", help="serve the bytes on this TCP port")
+    g = add_sinks(rp, "the bytes")
     g.add_argument("--raw", action="store_true", help="write the raw bytes to standard output")
-    rp.add_argument("--bind", default="127.0.0.1", help="address for --tcp (default 127.0.0.1)")
     rp.add_argument("--wait-client", action="store_true", help="with --tcp: wait for a client first")
     rp.set_defaults(func=run, hex=False)
     return rp

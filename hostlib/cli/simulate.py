@@ -1,8 +1,6 @@
 # hostlib/cli/simulate.py: ``hanreader simulate``: emulate a meter.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
-from protocols.meters import catalog as meters
-
-from ._common import EXIT_OK, UsageError, article, err, plural, positive, sink_for
+from ._common import EXIT_OK, UsageError, add_meter, add_sinks, article, err, key_arg, plural, positive, sink_for
 
 ORDER = 50
 
@@ -11,13 +9,11 @@ def add_parser(sub):
     s = sub.add_parser("simulate", help="emulate a meter: real frames to a pty, TCP or stdout",
                        description="Emulate an Aidon, Kaifa or Kamstrup meter: real frames from a "
                        "plausible household load, at the meters' cadence (or sped up).")
-    s.add_argument("--meter", choices=meters.simulated(), default="aidon")
-    s.add_argument("--phases", type=int, choices=[1, 3], default=3)
-    g = s.add_mutually_exclusive_group()
-    g.add_argument("--port", metavar="PTY", help="write to this pty or serial port (e.g. one end of socat)")
-    g.add_argument("--pty", action="store_true", help="create a pty pair and print the end to read")
-    g.add_argument("--tcp", type=int, metavar="PORT", help="serve frames on TCP PORT (0: any free port)")
-    s.add_argument("--bind", default="127.0.0.1", help="address for --tcp (default 127.0.0.1)")
+    add_meter(s)
+    add_sinks(s, "the frames")
+    s.add_argument("--key", metavar="HEX", help="encrypt the frames with this AES-128 key (32 hex digits), "
+                   "as meters with encryption do")
+    s.add_argument("--auth-key", metavar="HEX", help="with --key: authenticate them too (a GCM tag)")
     s.add_argument("--hex", action="store_true", help="stdout: one frame per line in hex")
     s.add_argument("--speed", type=positive(float), default=1.0, help="time factor (60 = a minute per second)")
     s.add_argument("--fast", action="store_true",
@@ -51,7 +47,11 @@ def run(args):
         except ValueError:
             raise UsageError("--start: expected an ISO date-time like 2025-01-15T13:59:00, found %r"
                              % args.start) from None
-    sim = Simulator(args.meter, args.phases, seed=args.seed, start=start)
+    if args.auth_key and not args.key:
+        raise UsageError("--auth-key needs --key")
+    sim = Simulator(args.meter, args.phases, seed=args.seed, start=start,
+                    key=key_arg(args.key, "--key") if args.key else None,
+                    auth_key=key_arg(args.auth_key, "--auth-key") if args.auth_key else None)
     fast = _fast_frames(args, sim)
     sink, close, where, obj = sink_for(args)
     speed = None if args.fast else args.speed
