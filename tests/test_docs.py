@@ -245,7 +245,7 @@ def broker(tmp_path_factory):
 def stand_ins(cmd, meter, broker):
     cmd = re.sub(r"/dev/tty(USB|ACM)\d+|/dev/pts/\d+", lambda m: meter.pty.path, cmd)
     cmd = re.sub(r"tcp://[\d.]+:\d+", lambda m: meter.tcp.url, cmd)
-    cmd = re.sub(r"mqtt://[\w.-]+(:\d+)?", lambda m: broker.url, cmd)
+    cmd = re.sub(r"mqtt://[\w.-]+(:(\d+|PORT))?", lambda m: broker.url, cmd)
     cmd = re.sub(r"(?<![\w/.-])(FILE|CAPTURE)(?![\w/.-])", CAPTURE, cmd)
     return cmd
 
