@@ -86,3 +86,19 @@ def test_replay_gives_the_input_an_example_names():
     # (the bytes depend on the seed corpus, tests/captures: a new capture changes them)
     assert out["input"] == 5 and out["kind"] == "hdlc" and out["hex"].startswith("7ea")
     assert replay(13, 5) == out and replay(14, 5)["hex"] != out["hex"]
+
+
+def test_remeasure_times_the_slowest_inputs_again(tmp_path):
+    """--remeasure: a run's slowest inputs (its JSON) timed again, best of
+    --rounds, over a baseline taken the same way."""
+    out = str(tmp_path / "run.json")
+    _run("--inputs", "600", "--seed", "15", "--out", out)
+    with open(out) as f:
+        run = json.load(f)
+    p = subprocess.run([sys.executable, FUZZ, "--remeasure", out, "--rounds", "3"], capture_output=True, timeout=120,
+                       cwd=ROOT)
+    again = json.loads(p.stdout)
+    assert again["rounds"] == 3 and again["baseline_us_per_byte"] > 0
+    assert len(again["worst_us_per_byte"]) == min(5, len(run["slow_inputs"])) > 0
+    assert {n for _, n, _ in again["worst_us_per_byte"]} <= {n for _, n, _, _ in run["slow_inputs"]}
+    assert again["worst_ratio"] > 0
