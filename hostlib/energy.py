@@ -42,14 +42,17 @@ class ZoneInfoZone:
         self._cache = {}
 
     def utcoffset(self, t):
-        h = t // 3600
-        off = self._cache.get(h)
+        # Kept per quarter hour of UTC: offsets change on quarter hours (zones
+        # that move at half past, such as Adelaide, Lord Howe or St John's,
+        # would be wrong for 30 minutes with a cache per hour).
+        q = t // 900
+        off = self._cache.get(q)
         if off is None:
-            d = datetime.datetime.fromtimestamp(h * 3600, datetime.timezone.utc).astimezone(self.zi)
+            d = datetime.datetime.fromtimestamp(q * 900, datetime.timezone.utc).astimezone(self.zi)
             off = int(d.utcoffset().total_seconds())
             if len(self._cache) > 100000:
                 self._cache.clear()
-            self._cache[h] = off
+            self._cache[q] = off
         return off
 
     def __repr__(self):

@@ -364,3 +364,19 @@ def test_read_live_shows_the_running_hour_projection_peaks_and_step(tmp_path):
     # --state belongs to --live
     code, out, err = run(["read", str(path), "--state", str(tmp_path)])
     assert code == 2 and "--state needs --live" in err
+
+
+@pytest.mark.parametrize("name", ["Europe/Oslo", "Australia/Adelaide", "Australia/Lord_Howe", "America/St_Johns"])
+def test_host_zones_agree_with_zoneinfo_around_their_changes(name):
+    """hostlib.energy's zoneinfo zone keeps offsets per quarter hour: right
+    to the second around the changes of zones that move at half past the
+    hour (a cache per hour was wrong there for 30 minutes twice a year)."""
+    import zoneinfo
+
+    zi = zoneinfo.ZoneInfo(name)
+    z = host_zone(name)
+    for y, m, d in ((2026, 3, 28), (2026, 4, 4), (2026, 10, 3), (2026, 10, 24), (2026, 3, 7), (2026, 11, 1)):
+        t0 = int(datetime.datetime(y, m, d, tzinfo=datetime.timezone.utc).timestamp())
+        for t in range(t0, t0 + 2 * 86400, 300):
+            want = int(datetime.datetime.fromtimestamp(t, zi).utcoffset().total_seconds())
+            assert z.utcoffset(t) == want, (name, t)
