@@ -9,14 +9,18 @@ A meter is declared in two parts that never repeat each other:
   ``name manufacturer FLAG-ids list-versions P1-idents engine quirks scalers``
 
   - ``manufacturer``: as ``meter.manufacturer`` reports it (one word);
+    ``-``: none named (the ident or FLAG id as sent);
   - ``FLAG-ids``, ``list-versions`` (prefixes), ``P1-idents``, ``quirks``:
     comma-separated, ``-`` for none (P1 idents ``-``: the FLAG ids);
   - ``engine``: the decoder in ``protocols/dialects/`` that reads its
     lists: ``registers`` (arrays of ``{OBIS, value, {scaler, unit}}``),
     ``values`` (positional values, by element count, or OBIS-coded pairs,
     implied scalers), ``pairs`` (alternating OBIS and value, implied
-    scalers), ``generic`` (anything self-describing);
-  - ``quirks``: named behaviours of the engine (each engine's ``QUIRKS``);
+    scalers), ``generic`` (anything self-describing), ``p1`` (a P1
+    telegram dialect only: ``protocols/p1.py``, no DLMS lists);
+  - ``quirks``: named behaviours of the engine (each engine's ``QUIRKS``;
+    P1's, ``protocols.p1framer.QUIRKS``, are consulted for any row's P1
+    idents);
   - ``scalers``: the implied scaler by OBIS ``C.D`` (``*.D``: any C),
     ``C.D:scaler`` comma-separated; units come from the OBIS registry;
 
@@ -42,6 +46,14 @@ _INDEX = """
 aidon Aidon AID,ADN AIDON - registers zero_is_local 31.7:-1,51.7:-1,71.7:-1,32.7:-1,52.7:-1,72.7:-1,*.8:1
 kaifa Kaifa KFM KFM - values three_wire_ul2 31.7:-3,51.7:-3,71.7:-3,32.7:-1,52.7:-1,72.7:-1
 kamstrup Kamstrup KAM Kamstrup - pairs ct_milliamp,one_wh_variants,centivolt_above_1000 31.7:-2,51.7:-2,71.7:-2,13.7:-2,33.7:-2,53.7:-2,73.7:-2,*.8:1
+iskra_p1 Iskraemeco - - ISK p1 crc_optional -
+easymeter EasyMeter - - ESY p1 crc_optional -
+landisgyr_p1 Landis+Gyr - - LGF p1 - -
+sagemcom_p1 Sagemcom - - SAG,EST p1 - -
+elgama_p1 Elgama - - EGM p1 - -
+fluvius - - - FLU p1 unit_without_star -
+warmtelink - - - NWA p1 unpadded_crc -
+smarty - - - LUX p1 - -
 """
 
 def find(col, value):

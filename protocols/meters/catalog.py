@@ -25,7 +25,7 @@ class Entry:
             return () if f == "-" else tuple((p.upper() if upper else p) for p in f.split(","))
 
         self.name = name
-        self.manufacturer = mf
+        self.manufacturer = None if mf == "-" else mf
         self.flag_ids = split(flags, True)
         self.list_versions = split(lvs)
         self.p1_idents = split(p1, True) if p1 != "-" else self.flag_ids
@@ -33,6 +33,12 @@ class Entry:
         self.quirks = split(quirks)
         self.scaler_text = sc
         self.scalers = scalers(sc)
+
+    @property
+    def source(self):
+        """Where the manufacturer's name (and the quirks) come from: the
+        module's ``SOURCE``, or None."""
+        return getattr(declaration(self.name), "SOURCE", None)
 
     def __repr__(self):
         return "Entry(%r)" % self.name
