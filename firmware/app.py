@@ -488,7 +488,7 @@ class App:
             now = time.ticks_ms()
             if s and time.ticks_diff(now, last) >= s * 1000:
                 last = now
-                self.emit(status.status_line(self))
+                status.write_status(self, sys.stdout.write)
 
     async def _console_task(self):
         con = Console()
@@ -529,7 +529,7 @@ class App:
             gc.threshold(gc.mem_free() // 4 + gc.mem_alloc())
         except (AttributeError, ValueError):  # pragma: no cover
             pass
-        self.emit(status.status_line(self))
+        status.write_status(self, sys.stdout.write)
         for p in self.problems:
             self.event("config", [("problem", p)])
         self.problems = []

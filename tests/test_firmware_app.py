@@ -206,3 +206,43 @@ def test_every_reading_lost_to_memory_errors_is_counted_in_the_status_line(tmp_p
     assert len(rd) + st["lost_readings"] == 9
     faults = [json.loads(ln) for ln in lines if ln.startswith('{"event": "fault"')]
     assert faults and faults[0]["error"] == "MemoryError: memory allocation failed, allocating 2048 bytes"
+
+
+def test_the_status_line_is_written_in_pieces_with_the_same_text():
+    """The periodic status line is written piece by piece (no whole line in
+    the heap: at a low heap it is the line that could not be built, issue 12
+    item 13); it is the very text of the command's answer, and a line cut by
+    MemoryError still ends."""
+    import types
+
+    sys.path.insert(0, str(REPO / "firmware"))
+    import status
+
+    reader = types.SimpleNamespace(status=lambda: ("ok", None), protocol="hdlc")
+    app = types.SimpleNamespace(
+        reader=reader, counters=lambda: {"accepted": 7, "fcs_errors": 1, "readings": 6}, uptime_s=lambda: 42,
+        board={"name": "pico"}, detector=types.SimpleNamespace(current="2400-8E1", locked=True), lost_readings=0,
+        out_of_memory=0, uart_bytes=1234, faults=0, cfg={"raw": False}, decrypt_state="off", boots=1,
+        unknown_layout="oiii", energy=None,
+        net=types.SimpleNamespace(status_pairs=lambda: [("wifi", "up"), ("rssi", -61), ("mqtt", "up")]))
+    pieces = []
+    status.write_status(app, pieces.append)
+    line = status.status_line(app)
+    assert "".join(pieces) == line + "\n"
+    d = json.loads(line)["status"]
+    assert (d["frames"], d["checksum_errors"], d["layout"], d["wifi"], d["rssi"]) == (7, 1, "unknown-layout oiii",
+                                                                                      "up", -61)
+    assert len(pieces) > 40 and max(len(p) for p in pieces) < 40  # pieces, not the line
+
+    def failing(p, n=[0]):
+        n[0] += 1
+        if n[0] == 9:
+            raise MemoryError
+        pieces.append(p)
+
+    pieces.clear()
+    try:
+        status.write_status(app, failing)
+    except MemoryError:
+        pass
+    assert pieces[-1] == "\n" and "".join(pieces[:-1]) == line[:len("".join(pieces[:-1]))]

@@ -4,7 +4,6 @@
 import asyncio
 import collections.abc
 import datetime
-import io
 import json
 import os
 import sys
@@ -14,29 +13,18 @@ import pytest
 import serial
 
 import protocols
-from hostlib import aio, cli, sources
+from hostlib import aio, sources
 from hostlib.reader import HanReader, follow
 from hostlib.recording import RecordingWriter
 from hostlib.simulator import Simulator
 from protocols.reading import Reading, local_offset, utc_text
+from test_cli import run  # main([...]) in-process: (status, out, err)
 from test_hostlib_io import AIDON_DOC, _pty_pair, _writer, sim_frames
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CAPTURES = os.path.join(ROOT, "tests", "captures")
 UTC = datetime.timezone.utc
 START = datetime.datetime(2025, 1, 15, 13, 59, 0)
-
-
-def run(argv, stdin=b""):
-    out, err = io.StringIO(), io.StringIO()
-    old = sys.stdout, sys.stderr, sys.stdin
-    sys.stdout, sys.stderr = out, err
-    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin))
-    try:
-        code = cli.main(argv)
-    finally:
-        sys.stdout, sys.stderr, sys.stdin = old
-    return code, out.getvalue(), err.getvalue()
 
 
 # -- item 1: a read-only mapping ------------------------------------------------------------------

@@ -33,7 +33,7 @@ def add_parser(sub):
 
 def run(args):
     from ..live import ProgressReporter
-    from ..reader import HanReader
+    from ..reader import HanReader, chunks
     from ..sources import open_file
 
     decrypt = decryptor(args)
@@ -63,10 +63,7 @@ def run(args):
     try:
         if prog:
             prog.__enter__()
-        while True:
-            data = src.read()
-            if data is None:
-                break
+        for _src, data in chunks(lambda: src, reconnect=False, close=False):  # the one read loop
             # Feed in slices no larger than the framer's spare room, so a
             # rejected frame's offset can be given in input bytes.
             if len(head) < 65536:

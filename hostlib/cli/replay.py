@@ -23,7 +23,7 @@ def add_parser(sub):
 
 
 def run(args):
-    from ..reader import HanReader
+    from ..reader import HanReader, chunks
     from ..sources import open_file
 
     speed = None if args.fast else args.speed
@@ -40,12 +40,10 @@ def run(args):
             if args.tcp is not None and args.wait_client:
                 obj.connected.wait()
             try:
-                while True:
-                    data = src.read()
-                    if data is None:
-                        break
-                    sink(data)
-                    n += len(data)
+                for _src, data in chunks(lambda: src, reconnect=False, close=False):  # the one read loop
+                    if data:
+                        sink(data)
+                        n += len(data)
             finally:
                 close()
             return EXIT_OK if n else EXIT_FAIL
