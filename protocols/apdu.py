@@ -111,13 +111,39 @@ class BlockTransfer:
         self.data = data
 
 
+# The other xDLMS APDUs a right key can decrypt to (Green Book 9.5): tag ->
+# (name, the values their second byte can have: a CHOICE or an OPTIONAL flag).
+# Meters push data-notifications; these come from test vectors (the Green
+# Book's is a get-request) or a client's traffic, and name what was found.
+XDLMS = {
+    0x01: ("initiate-request", (0, 1)),
+    0x08: ("initiate-response", (0, 1)),
+    0xC0: ("get-request", (1, 2, 3)),
+    0xC1: ("set-request", (1, 2, 3, 4, 5)),
+    0xC2: ("event-notification", (0, 1)),
+    0xC3: ("action-request", (1, 2, 3, 4, 5, 6)),
+    0xC4: ("get-response", (1, 2, 3)),
+    0xC5: ("set-response", (1, 2, 3, 4, 5)),
+    0xC7: ("action-response", (1, 2, 3, 4)),
+    0xD8: ("exception-response", (1, 2)),
+}
+
+
 def looks_like_apdu(plain):
-    """True if a decrypted text starts like what meters encrypt: a
-    Data-Notification (``0F``), a general-block-transfer block (``E0``) or a
-    DSMR telegram (``/``). With a wrong key the first byte is random (1 in
-    256 passes), so a plaintext that fails this means the key is wrong, and
-    one that passes means the key is right and anything after is damage."""
-    return len(plain) > 0 and plain[0] in (0x0F, 0xE0, 0x2F)
+    """True if a decrypted text starts like an unciphered APDU: what meters
+    encrypt, a Data-Notification (``0F``), a general-block-transfer block
+    (``E0``) or a DSMR telegram (``/``), or another xDLMS APDU (``XDLMS``:
+    tag and a valid second byte). With a wrong key the start is random (about
+    1 in 80 passes), so a plaintext that fails this means the key is wrong,
+    and one that passes means the key is right and anything after is damage
+    (or an APDU this reader does not read: ``apdu``)."""
+    if len(plain) == 0:
+        return False
+    t = plain[0]
+    if t in (0x0F, 0xE0, 0x2F):
+        return True
+    x = XDLMS.get(t)
+    return x is not None and len(plain) > 1 and plain[1] in x[1]
 
 
 def parse_apdu(buf, max_depth=axdr.MAX_DEPTH, max_count=axdr.MAX_COUNT):

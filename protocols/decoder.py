@@ -35,7 +35,7 @@ reassembled whatever carries them. The framers are in ``hdlc``, ``mbus``,
 ``sniff.find_signature`` (the detection, loaded while detecting).
 """
 
-from .apdu import BlockTransfer, Ciphered, DataNotification, looks_like_apdu, parse_apdu
+from .apdu import XDLMS, BlockTransfer, Ciphered, DataNotification, looks_like_apdu, parse_apdu
 from .dialects import decode_notification
 from .errors import (
     ApduError,
@@ -139,6 +139,13 @@ def _decode_plaintext(a, plain, authenticated):
         return _p1().decode_telegram(plain)
     if not right_key:
         raise _wrong_key(a, "a valid APDU")
+    other = XDLMS.get(plain[0]) if len(plain) else None
+    if other is not None:
+        raise ApduError(
+            "expected a data-notification inside the ciphered APDU, found a %s (0x%02X): "
+            "the key decrypts it, but this reader reads only data-notifications" % (other[0], plain[0]),
+            0,
+        )
     inner = parse_apdu(plain)
     if not isinstance(inner, DataNotification):
         raise ApduError(

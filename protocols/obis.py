@@ -29,6 +29,8 @@ _TABLE = """
 1.96.1.1 meter_type - Meter type (Kamstrup)
 1.96.1.0 meter_id - Meter serial number (electricity)
 0.42.0.0 logical_device_name - COSEM logical device name
+0.96.1.2 device_id_3 - Device ID 3 (Iskraemeco lists: a text the operator sets)
+0.96.1.3 device_id_4 - Device ID 4 (Iskraemeco lists: a text the operator sets)
 0.1.0.0 clock - Clock: local date and time
 1.0.9.1 clock - Clock: local time (IEC 62056-21)
 1.0.9.2 date - Clock: local date (IEC 62056-21)
@@ -75,6 +77,10 @@ _TABLE = """
 1.3.8.2 reactive_energy_import_t2 varh Reactive energy import R+, tariff 2
 1.4.8.1 reactive_energy_export_t1 varh Reactive energy export R-, tariff 1
 1.4.8.2 reactive_energy_export_t2 varh Reactive energy export R-, tariff 2
+1.5.8.0 reactive_energy_q1 varh Cumulative reactive energy QI
+1.6.8.0 reactive_energy_q2 varh Cumulative reactive energy QII
+1.7.8.0 reactive_energy_q3 varh Cumulative reactive energy QIII
+1.8.8.0 reactive_energy_q4 varh Cumulative reactive energy QIV
 1.21.8.0 active_energy_import_l1 Wh Active energy import A+ L1
 1.41.8.0 active_energy_import_l2 Wh Active energy import A+ L2
 1.61.8.0 active_energy_import_l3 Wh Active energy import A+ L3

@@ -126,9 +126,20 @@ class Reading:
     attributes: ``authenticated`` (None for plaintext, False when a tag was
     present but not verified for lack of an authentication key, True when
     verified) and ``frame_counter`` (ciphered pushes).
+
+    Two facts are in the JSON only when set (docs/reading-schema.md):
+
+    * ``layout``: ``"unknown"`` for a push in a layout no declaration
+      knows (issue 19), else None; then ``signature`` is the structure's
+      type signature (one letter per value), ``positions`` every value by
+      position as ``(type, raw value)``, and ``registers`` is empty;
+    * ``declared``: the OBIS codes whose scaler and unit were not on the
+      wire but taken from the meter's declared table (a self-describing
+      push that captures values without their scaler-units).
     """
 
-    __slots__ = ("meter", "time_text", "registers", "authenticated", "frame_counter", "_received")
+    __slots__ = ("meter", "time_text", "registers", "authenticated", "frame_counter", "_received",
+                 "layout", "signature", "positions", "declared")
 
     def __init__(self, meter: "Meter", time: "Any", registers: "List[Register]", authenticated: "Optional[bool]" = None,
                  frame_counter: "Optional[int]" = None, received_at: "Any" = None) -> None:
@@ -140,6 +151,7 @@ class Reading:
         self.authenticated = authenticated
         self.frame_counter = frame_counter
         self._received = None
+        self.layout = self.signature = self.positions = self.declared = None
         if received_at is not None:
             self.received_at = received_at
 
@@ -229,6 +241,10 @@ class Reading:
         d = {"meter": self.meter.to_dict(), "time": self.time_text}
         if self._received is not None:
             d["received_at"] = self._received
+        if self.layout is not None or self.declared is not None:
+            from .readingextra import extra_dict
+
+            extra_dict(self, d)
         d["registers"] = [r.to_dict() for r in self.registers]
         return d
 
@@ -259,6 +275,10 @@ class Reading:
         if self._received is not None:
             write(', "received_at": ')
             write(_jstr_new(self._received))
+        if self.layout is not None or self.declared is not None:
+            from .readingextra import write_extra
+
+            write_extra(self, write)
         write(', "registers": [')
         regs = self.registers
         left = len(regs)
@@ -299,6 +319,8 @@ class Reading:
         if not isinstance(other, Reading):
             return False
         return (self.meter == other.meter and self.time_text == other.time_text
+                and self.signature == other.signature and self.positions == other.positions
+                and self.declared == other.declared
                 and [r.to_dict() for r in self.registers] == [r.to_dict() for r in other.registers])
 
     def __ne__(self, other):

@@ -14,9 +14,12 @@ place; docs/design.md, "Security policy"):
 * SC 0x30/0x31 (a 12-byte tag) and an authentication key given: the tag is
   verified (AAD = SC ‖ AK); ``authenticated`` is True. A mismatch is told
   apart by the plaintext: if the key still decrypts the frame to the start
-  of an APDU, ``AuthenticationError`` (kind ``auth``: the authentication key
-  is wrong, or the frame was altered); if not, ``DecryptionError`` (kind
-  ``key``: the key is wrong);
+  of an APDU (``looks_like_apdu``: a data-notification, a block, a DSMR
+  telegram, or another xDLMS APDU such as the Green Book vector's
+  get-request), ``AuthenticationError`` (kind ``auth``: the authentication
+  key is wrong, or the frame was altered); if not, ``DecryptionError``
+  (kind ``key``: the key is wrong). A verified plaintext that is an xDLMS
+  APDU other than a data-notification is ``apdu`` (named in the message);
 * a tag but no authentication key: decrypted by CTR without verification,
   ``authenticated`` False (the reading says so);
 * an authentication key given and a frame without a tag (SC 0x20/0x21,

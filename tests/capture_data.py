@@ -7,7 +7,9 @@ these kinds, told by its content (no list of folder names to keep up):
   per file; tests/test_crypto.py);
 * ``p1``: it holds ``.txt`` telegrams (tests/test_p1.py);
 * ``malformed``: every expected entry is an error ``{"kind": ..., "from": ...}``;
-* ``plain``: plaintext HDLC frames (``.hex``) with their expected readings
+* ``plain``: plaintext pushes (``.hex``: an HDLC frame, the frames of one
+  push, or a bare APDU; ``hdlc_frames()`` gives the single frames) with
+  their expected readings
   (tests/test_captures.py, tests/test_device_parity.py).
 
 ``tests/test_captures.py::test_every_capture_is_tested`` checks that every
@@ -73,6 +75,17 @@ def plain_cases():
         for name, exp in sorted(expected(folder).items()):
             cases.append((folder + "/" + name, read_hex(os.path.join(CAPTURES, folder, name)), exp))
     return cases
+
+
+def is_one_hdlc_frame(data):
+    """True for one whole HDLC frame (a plain capture may also be several
+    frames of one push or a bare APDU, issue 19)."""
+    return len(data) >= 3 and data[0] == 0x7E and (((data[1] << 8) | data[2]) & 0x7FF) + 2 == len(data)
+
+
+def hdlc_frames():
+    """The plain captures that are one HDLC frame each (bytes), in plain_cases order."""
+    return [f for _, f, _ in plain_cases() if is_one_hdlc_frame(f)]
 
 
 def malformed_cases():

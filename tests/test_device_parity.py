@@ -11,8 +11,23 @@ import pytest
 
 import capture_data
 from capture_data import CAPTURES, read_hex
-from protocols.decoder import decode_frame
+from protocols.decoder import Reader, decode_apdu, decode_frame
 from protocols.errors import HanError
+
+
+def decode_capture(data):
+    """The reading of one capture file: an HDLC frame (decode_frame: its own
+    errors), several HDLC frames of one push (segments, general-block-transfer
+    blocks) or a bare APDU (``0F``, or after the LLC header ``E6 E7 00``)."""
+    if data[0] == 0x7E:
+        n = (((data[1] << 8) | data[2]) & 0x7FF) + 2
+        if n + 1 < len(data) and data[n - 1] == 0x7E and data[n] == 0x7E:
+            rd = Reader(protocol="hdlc", max_frame=2049)
+            out = rd.feed(data) + rd.flush()
+            if out:
+                return out[0]
+        return decode_frame(data)
+    return decode_apdu(data[3:] if data[:3] == b"\xe6\xe7\x00" else data)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
@@ -32,7 +47,7 @@ def host_lines():
             if not name.endswith(".hex"):
                 continue
             try:
-                text = decode_frame(read_hex(os.path.join(CAPTURES, folder, name))).to_json()
+                text = decode_capture(read_hex(os.path.join(CAPTURES, folder, name))).to_json()
             except HanError as e:
                 text = "error " + e.kind
             out.append(folder + "/" + name + " " + text)

@@ -9,14 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hostlib
-from capture_data import plain_cases
+from capture_data import hdlc_frames
 from protocols import Reader
 from protocols.apdu import parse_apdu
 from protocols.decoder import decode_apdu
 from protocols.errors import HanError
 from protocols.hdlc import parse_frame
 
-FRAMES = [f for _, f, _ in plain_cases()]
+FRAMES = hdlc_frames()
 APDUS = [parse_frame(f).apdu for f in FRAMES]
 READINGS = [hostlib.decode(f).to_json() for f in FRAMES]
 

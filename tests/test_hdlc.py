@@ -6,11 +6,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from capture_data import plain_cases
+from capture_data import hdlc_frames, plain_cases
 from protocols.errors import FcsError, FormatError, HcsError, LengthError, TruncatedError
 from protocols.hdlc import HdlcFramer, build_frame, encode_address, parse_frame, strip_llc
 
-FRAMES = [frame for _, frame, _ in plain_cases()]
+FRAMES = hdlc_frames()
 # Aidon list 2 from the Aidon HAN interface description v11A §3.3.1 (digest 2.8).
 AIDON = FRAMES[[n for n, _, _ in plain_cases()].index("aidon/doc-example-list2.hex")]
 

@@ -12,10 +12,11 @@ from protocols import axdr, dialects, meters, obis, p1framer
 from protocols.meters import catalog
 from protocols.apdu import DataNotification
 from protocols.declarations import tag_of
-from protocols.dialects import generic, pairs, registers, values
+from protocols.dialects import generic, pairs, positional, registers, values
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ENGINES = {"registers": registers, "values": values, "pairs": pairs, "generic": generic, "p1": p1framer}
+ENGINES = {"registers": registers, "values": values, "pairs": pairs, "generic": generic,
+           "positional": positional, "p1": p1framer}
 
 
 def test_docs_meters_page_is_generated_from_the_declarations():
@@ -40,10 +41,15 @@ def test_every_meter_module_is_declared_and_every_declaration_is_sound():
             assert e.p1_idents and not e.flag_ids and not e.list_versions and e.source, e.name
         for lst in catalog.lists(decl):
             assert lst.number >= 1 and set(lst.phases) <= {1, 3}, (e.name, lst)
-            for code, typ, _bare in lst.items:
+            for code, typ, extra in lst.items:
+                tag_of(typ)  # a Blue Book type name
+                if code is None:  # a position the layout's document leaves undescribed
+                    assert e.engine == "positional" and extra in (False, "date", "time"), (e.name, lst.name)
+                    continue
                 assert obis.lookup(code) is not None, (e.name, lst.name, obis.to_str(code))
                 assert tag_of(typ) in (axdr.OCTET_STRING, axdr.VISIBLE_STRING) or typ in (
-                    "double-long-unsigned", "long-unsigned", "long", "long64-unsigned", "double-long")
+                    "double-long-unsigned", "long-unsigned", "long", "long64-unsigned", "double-long",
+                    "enum")
         for k, s in e.scalers.items():
             assert -9 <= s <= 9, (e.name, k)
 
@@ -59,8 +65,9 @@ def test_recognition_lookups():
     assert name(3, "kamstrup_v0001") is None and name(-3, "kamstrup_v0001") == "kamstrup"
     assert name(3, b"\xff\xfe") is None and name(3, b"") is None
     assert name(3, True) is None and name(2, 7) is None  # not texts: no meter, no crash
-    assert name(2, "adn") == "aidon" and name(2, "KFM") == "kaifa" and name(2, "LGZ") is None
-    assert name(4, "KFM") == "kaifa" and name(4, "ISk") == name(4, "ISK") == "iskra_p1"
+    assert name(2, "adn") == "aidon" and name(2, "KFM") == "kaifa" and name(2, "LGZ") == "landisgyr" and name(2, "XYZ") is None
+    assert name(4, "LGZ") is None  # P1 idents "~": none
+    assert name(4, "KFM") == "kaifa" and name(4, "ISk") == name(4, "ISK") == "iskra_p1"  # the P1 row, not iskraemeco's "~"
     assert name(4, "Lux") == "smarty" and name(4, "XYZ") is None
     assert name(5, "pairs") == "kamstrup"
     assert meters.find(2, "KAM")[1] == "Kamstrup"

@@ -237,6 +237,35 @@ def test_encryption_only_error_kinds():
     assert kind(decode_apdu, cut, Decryptor(key)) == "truncated"  # not "the key is wrong"
 
 
+@pytest.mark.parametrize("device", [False, True], ids=["host", "device"])
+def test_a_tagged_plaintext_that_is_no_data_notification_is_told_apart(device):
+    """The Green Book's vector (SC 0x30) decrypts to a get-request (C0 01 …),
+    not a data-notification. A right key with a wrong authentication key is
+    ``auth`` (it was ``key``: only 0F/E0/'/' counted as a right key's
+    plaintext), the right keys give ``apdu`` naming what was found, only a
+    wrong key gives ``key``."""
+    from protocols.security import make_decryptor
+
+    name = "greenbook-aes-gcm-vector.hex"
+    k = KEYS[name]
+    apdu = enc(name)
+    D = make_decryptor if device else Decryptor
+    assert D(k["key"], k["auth_key"])(parse_apdu(apdu)) == (bytes.fromhex("C0010000080000010000FF0200"), True)
+    assert kind(decode_apdu, apdu, D(k["key"], WRONG)) == "auth"
+    with pytest.raises(HanError) as e:
+        decode_apdu(apdu, D(k["key"], k["auth_key"]))
+    assert e.value.kind == "apdu" and "found a get-request (0xC0)" in str(e.value)
+    assert kind(decode_apdu, apdu, D(k["key"])) == "apdu"  # no tag check: the plaintext says the key is right
+    assert kind(decode_apdu, apdu, D(WRONG, k["auth_key"])) == "key"
+    assert kind(decode_apdu, apdu, D(WRONG)) == "key"
+    # An authenticated, empty plaintext (found by tools/fuzz while this was
+    # written: an IndexError) is a truncated APDU.
+    from hostlib.crypto import encrypt_apdu
+
+    empty = encrypt_apdu(k["key"], b"", parse_apdu(apdu).system_title, 7, 0x30, k["auth_key"])
+    assert kind(decode_apdu, empty, D(k["key"], k["auth_key"])) == "truncated"
+
+
 def test_mbus_checksum_error_in_the_first_segment_is_a_checksum_error():
     name = "netznoe-kaifa-ma309m-sample.hex"
     data = bytearray(enc(name))

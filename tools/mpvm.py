@@ -76,7 +76,13 @@ def unix_executable() -> str | None:
     Looked up next to ``sys.executable`` (the venv's bin/) first, then on PATH.
     ``sys.executable`` is deliberately not resolved: in a venv it is a symlink
     to the base interpreter, whose bin/ does not hold the script.
+    ``HANREADER_MICROPYTHON`` names another unix-port binary instead: e.g. one
+    built from MicroPython's source with the firmware frozen in
+    (docs/benchmarks.md, the frozen-build heap runs).
     """
+    own = os.environ.get("HANREADER_MICROPYTHON")
+    if own:
+        return own
     cand = Path(sys.executable).parent / "micropython"
     if cand.is_file() and os.access(cand, os.X_OK):
         return str(cand)

@@ -67,7 +67,15 @@ def format_reading(reading, index=None):
     head.append("time " + (reading.time_text or "-"))
     if reading.authenticated is not None:
         head.append("authenticated" if reading.authenticated else "NOT authenticated")
+    u = getattr(reading, "layout", None)
+    if u is not None:
+        head.append("layout %s (signature %s)" % (u, reading.signature))
     lines = [" ".join(head)]
+    if u is not None:
+        from protocols.readingextra import _plain_value
+
+        for i, (t, v) in enumerate(reading.positions):
+            lines.append("  [%d] %-12s %s" % (i, t, _plain_value(v)))
     regs = reading.registers
     wn = max([len(r.name or "?") for r in regs] + [4])
     wo = max([len(r.obis or "") for r in regs] + [4])

@@ -58,6 +58,17 @@ def run(args):
     show_progress = (args.progress == "always" or (args.progress == "auto" and total and total > (1 << 20)
                                                   and sys.stderr.isatty()))
     n = 0
+    unknown = {}  # signature -> readings of a layout no declaration knows
+
+    def seen(r):
+        sig = r.signature
+        if sig is not None:
+            if sig not in unknown and not args.quiet:
+                from protocols.readingextra import diagnostic
+
+                err(diagnostic(r))
+            unknown[sig] = unknown.get(sig, 0) + 1
+
     prog = ProgressReporter(total or 0, "decoding %s" % os.path.basename(args.file)) if show_progress else None
     last = time.monotonic()
     try:
@@ -74,12 +85,14 @@ def run(args):
                 for r in reader.feed(piece, src.received):
                     n += 1
                     notice(r)
+                    seen(r)
                     emit(r, args, None)
             if prog and time.monotonic() - last > 0.1:
                 last = time.monotonic()
                 prog.update(src.position, n)
         for r in reader.flush():
             n += 1
+            seen(r)
             emit(r, args)
     except KeyboardInterrupt:
         pass  # Ctrl-C ends the input: the summary and the exit status as at its end
@@ -104,6 +117,9 @@ def run(args):
         if not rep.count:
             err("no frame found in %s (%s input, %d bytes)" % (
                 "standard input" if args.file == "-" else args.file, src.format, fed))
+        return EXIT_FAIL
+    if n == sum(unknown.values()):
+        err("no frame in a known layout: %s of a layout no declaration describes" % plural(n, "frame"))
         return EXIT_FAIL
     return EXIT_OK
 

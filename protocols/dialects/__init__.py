@@ -41,12 +41,13 @@ class Meter:
 
     def __init__(self, f):
         self.name = f[0]
-        self.manufacturer = f[1]
+        # "-": a layout several manufacturers send; the FLAG id names it.
+        self.manufacturer = None if f[1] == "-" else f[1]
         self.engine = f[5]
         self.quirks = () if f[6] == "-" else tuple(f[6].split(","))
         self.scalers = None
         self.layouts = {}
-        if f[5] == "values" or f[5] == "pairs":
+        if f[5] == "values" or f[5] == "pairs" or f[5] == "positional":
             from ..meters._layouts import fill
 
             fill(self, f)
@@ -98,12 +99,32 @@ def _candidate(body, hint):
 
 def decode_notification(dn, hint=None):
     """Reading for a DataNotification. ``hint``: a FLAG id (e.g. from a
-    ciphered APDU's system title) used when the list names no manufacturer."""
-    m = _candidate(dn.body, hint)
+    ciphered APDU's system title) used when the list names no manufacturer.
+    A list no engine reads by its version or FLAG id is looked up by shape
+    in the ``positional`` declarations; failing that, ``generic`` reads it
+    (and marks it ``layout: "unknown"`` when it holds values it cannot
+    name)."""
+    body = dn.body
+    m = _candidate(body, hint)
     if m is not None:
         eng = _engine(m.engine)
-        if eng.match(dn.body, m):
+        if eng.match(body, m):
             r = eng.decode(dn, hint, m)
+            if r is not None:
+                return r
+    # A list without OBIS codes (two or more, bare or heading a structure:
+    # generic reads those, the positional declarations are not even loaded).
+    n = 0
+    if type(body) is tuple and len(body) > 1:
+        for v in body:
+            t = type(v)
+            if (t is bytes and len(v) == 6) or (t is tuple and v and type(v[0]) is bytes and len(v[0]) == 6):
+                n += 1
+    if n < 2 and type(body) is tuple and len(body) > 1:
+        pos = _engine("positional")
+        m = pos.by_shape(body, hint)
+        if m is not None:
+            r = pos.decode(dn, hint, m)
             if r is not None:
                 return r
     return _engine("generic").decode(dn, hint, None)

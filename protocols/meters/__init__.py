@@ -9,15 +9,19 @@ A meter is declared in two parts that never repeat each other:
   ``name manufacturer FLAG-ids list-versions P1-idents engine quirks scalers``
 
   - ``manufacturer``: as ``meter.manufacturer`` reports it (one word);
-    ``-``: none named (the ident or FLAG id as sent);
+    ``-`` for a layout several manufacturers send (the FLAG id names it),
+    or a P1 ident that names no maker (the ident as sent);
   - ``FLAG-ids``, ``list-versions`` (prefixes), ``P1-idents``, ``quirks``:
-    comma-separated, ``-`` for none (P1 idents ``-``: the FLAG ids);
+    comma-separated, ``-`` for none (P1 idents ``-``: the FLAG ids; ``~``:
+    none, for a meter whose P1 telegrams are not this declaration's);
   - ``engine``: the decoder in ``protocols/dialects/`` that reads its
     lists: ``registers`` (arrays of ``{OBIS, value, {scaler, unit}}``),
     ``values`` (positional values, by element count, or OBIS-coded pairs,
     implied scalers), ``pairs`` (alternating OBIS and value, implied
-    scalers), ``generic`` (anything self-describing), ``p1`` (a P1
-    telegram dialect only: ``protocols/p1.py``, no DLMS lists);
+    scalers), ``positional`` (bare values in a documented order, the
+    layout picked by shape; self-describing capture-list pushes),
+    ``generic`` (anything self-describing), ``p1`` (a P1 telegram dialect
+    only: ``protocols/p1.py``, no DLMS lists);
   - ``quirks``: named behaviours of the engine (each engine's ``QUIRKS``;
     P1's, ``protocols.p1framer.QUIRKS``, are consulted for any row's P1
     idents);
@@ -46,6 +50,9 @@ _INDEX = """
 aidon Aidon AID,ADN AIDON - registers zero_is_local 31.7:-1,51.7:-1,71.7:-1,32.7:-1,52.7:-1,72.7:-1,*.8:1
 kaifa Kaifa KFM KFM - values three_wire_ul2 31.7:-3,51.7:-3,71.7:-3,32.7:-1,52.7:-1,72.7:-1
 kamstrup Kamstrup KAM Kamstrup - pairs ct_milliamp,one_wh_variants,centivolt_above_1000 31.7:-2,51.7:-2,71.7:-2,13.7:-2,33.7:-2,53.7:-2,73.7:-2,*.8:1
+iskraemeco Iskraemeco ISK ISK ~ positional - 32.7:-1,52.7:-1,72.7:-1,31.7:-2,51.7:-2,71.7:-2,13.7:-3
+landisgyr Landis+Gyr LGZ - ~ positional vse_push 31.7:-2,51.7:-2,71.7:-2
+austria - - - ~ positional - -
 iskra_p1 Iskraemeco - - ISK p1 crc_optional -
 easymeter EasyMeter - - ESY p1 crc_optional -
 landisgyr_p1 Landis+Gyr - - LGF p1 - -
@@ -86,7 +93,7 @@ def find(col, value):
                 return f
             continue
         c = f[2] if col == 4 and f[4] == "-" else f[-col if col < 0 else col]
-        if c != "-":
+        if c != "-" and c != "~":
             for p in c.split(","):
                 if col == 3:
                     hit = value.startswith(p)

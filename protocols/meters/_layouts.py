@@ -13,7 +13,11 @@ from .._compat import MICROPYTHON
 class List:
     """One list of a meter: ``name`` (e.g. "list2"), ``number`` (2), ``phases``
     (the meter variants that send it) and ``items``: one ``(OBIS bytes,
-    A-XDR type name, bare)`` per position."""
+    A-XDR type name, bare)`` per position. A position written ``-`` (a value
+    the layout's document leaves undescribed) has OBIS None; ``bare`` is
+    then False, and the third word may also be ``date`` or ``time`` (an
+    octet-string holding the push's date or time, for ``positional``
+    meters: the reading's time when the header has none)."""
 
     __slots__ = ("name", "number", "phases", "items")
 
@@ -59,10 +63,13 @@ def lists(decl):
                 cur.items.extend(base[-1].items)
             out.append(cur)
         else:
-            code = codes.get(parts[0])
-            if code is None:
-                code = codes[parts[0]] = bytes([int(x) for x in parts[0].split(".")])
-            cur.items.append((code, parts[1], len(parts) > 2 and parts[2] == "bare"))
+            code = None
+            if parts[0] != "-":
+                code = codes.get(parts[0])
+                if code is None:
+                    code = codes[parts[0]] = bytes([int(x) for x in parts[0].split(".")])
+            extra = parts[2] if len(parts) > 2 else False
+            cur.items.append((code, parts[1], True if extra == "bare" else extra))
     return out
 
 
@@ -87,7 +94,11 @@ def fill(meter, row):
     element count: (OBIS codes, implied scalers). On MicroPython this module
     and the meter's declaration then leave the heap (parsed once)."""
     meter.scalers = sc = scalers(row[7])
-    if row[5] == "values":
+    if row[5] == "positional":
+        from ..dialects.positional import declare
+
+        declare(meter, row[0], lists(row[0]), sc)
+    elif row[5] == "values":
         for lst in lists(row[0]):
             codes = tuple([it[0] for it in lst.items])
             meter.layouts[len(codes)] = (codes, tuple([implied_scaler(sc, c) for c in codes]))

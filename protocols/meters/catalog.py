@@ -28,7 +28,7 @@ class Entry:
         self.manufacturer = None if mf == "-" else mf
         self.flag_ids = split(flags, True)
         self.list_versions = split(lvs)
-        self.p1_idents = split(p1, True) if p1 != "-" else self.flag_ids
+        self.p1_idents = () if p1 == "~" else split(p1, True) if p1 != "-" else self.flag_ids
         self.engine = engine
         self.quirks = split(quirks)
         self.scaler_text = sc

@@ -4,13 +4,29 @@
 # Captures are found by folder, as tests/capture_data.py finds them: every
 # folder without a keys.json (ciphered) or .txt telegrams (P1), sorted; then
 # every P1 telegram (.txt) in its four line-end forms (p1_forms), each read
-# by a Reader (protocol detection, the framer, flush at the end).
+# by a Reader (protocol detection, the framer, flush at the end). A .hex
+# capture is one HDLC frame, the frames of one push, or a bare APDU (issue 19).
 import gc
 import os
 
 import mptest
-from protocols.decoder import Reader, decode_frame
+from protocols.decoder import Reader, decode_apdu, decode_frame
 from protocols.errors import HanError
+
+
+def decode_capture(data):
+    """The reading of one capture file: an HDLC frame (decode_frame: its own
+    errors), several HDLC frames of one push (segments, general-block-transfer
+    blocks) or a bare APDU (``0F``, or after the LLC header ``E6 E7 00``)."""
+    if data[0] == 0x7E:
+        n = (((data[1] << 8) | data[2]) & 0x7FF) + 2
+        if n + 1 < len(data) and data[n - 1] == 0x7E and data[n] == 0x7E:
+            rd = Reader(protocol="hdlc", max_frame=2049)
+            out = rd.feed(data) + rd.flush()
+            if out:
+                return out[0]
+        return decode_frame(data)
+    return decode_apdu(data[3:] if data[:3] == b"\xe6\xe7\x00" else data)
 
 
 def p1_forms(data):
@@ -48,10 +64,12 @@ def main():
             if not name.endswith(".hex"):
                 continue
             try:
-                text = decode_frame(mptest.read_hex(folder + "/" + name)).to_json()
+                text = decode_capture(mptest.read_hex(folder + "/" + name)).to_json()
             except HanError as e:
                 text = "error " + e.kind
             print(folder + "/" + name + " " + text)
+            text = None
+            gc.collect()  # multi-frame pushes and long lists (issue 19): free before the next
     for folder in sorted(os.listdir(base)):
         try:
             names = sorted(os.listdir(base + "/" + folder))
