@@ -34,8 +34,18 @@ for _m in APP:
 # (lib/README.md says why this one, from where, and its licence).
 package("umqtt", base_path=os.path.join(_FW, "lib"))
 
-# The shared decoder core, as the package ``protocols``.
-package("protocols", base_path=_REPO)
+# The shared decoder core, as the package ``protocols``, without the two modules the
+# device never imports (firmware/sim/bundle.py's HOST_ONLY: the construct declarations
+# and the ciphered-APDU builder).
+_HOST_ONLY = ("declarations.py", "ciphering.py")
+_core = []
+for _dir, _subdirs, _names in os.walk(os.path.join(_REPO, "protocols")):
+    _subdirs[:] = sorted(d for d in _subdirs if d != "__pycache__")
+    for _n in sorted(_names):
+        _rel = os.path.relpath(os.path.join(_dir, _n), os.path.join(_REPO, "protocols")).replace(os.sep, "/")
+        if _n.endswith(".py") and _rel not in _HOST_ONLY:
+            _core.append(_rel)
+package("protocols", files=_core, base_path=_REPO)
 
 # Board profiles (hardware/boards/*.json) as a frozen module ``_boards``,
 # generated into the build directory.

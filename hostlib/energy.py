@@ -323,11 +323,10 @@ def account_file(acct, path, reader):
                 acct.feed(r, when)
                 n += 1
     else:
+        from .reader import chunks
+
         try:
-            while True:
-                data = src.read()
-                if data is None:
-                    break
+            for _src, data in chunks(lambda: src, reconnect=False, close=False):  # the one read loop
                 for r in reader.feed(data):
                     acct.feed(r, None)
                     n += 1

@@ -41,12 +41,16 @@ def encrypt_apdu(key, plaintext, system_title, counter, security_control=0x30, a
         gcm = GCM(key)
     sc = security_control
     plain = bytes(plaintext)
-    body = bytes(gcm.encrypt(iv, plain, b"", 0)[0]) if sc & 0x20 else plain
     if sc & 0x10:
         ak = parse_key(auth_key, "auth_key") if auth_key is not None else bytes(16)
         aad = bytes((sc,)) + ak
         if sc & 0x20:
-            body += bytes(gcm.encrypt(iv, plain, aad, 12)[1])
+            ct, t = gcm.encrypt(iv, plain, aad, 12)
+            body = bytes(ct) + bytes(t)
         else:
-            body += bytes(gcm.encrypt(iv, b"", aad + plain, 12)[1])
+            body = plain + bytes(gcm.encrypt(iv, b"", aad + plain, 12)[1])
+    elif sc & 0x20:
+        body = bytes(gcm.encrypt(iv, plain, b"", 0)[0])
+    else:
+        body = plain
     return bytes((tag, 8)) + title + encode_length(5 + len(body)) + bytes((sc,)) + ctr + body

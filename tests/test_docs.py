@@ -101,12 +101,14 @@ def _strip_comment(line):
 
 
 def documented():
-    """(page, line number, command, carried shell lines, inline) of every documented command."""
+    """(page, line number, command, carried shell lines, inline, fenced block or None)
+    of every documented command."""
     out = []
     for page in PAGES:
         with open(os.path.join(ROOT, page), encoding="utf-8") as f:
             lines = f.read().split("\n")
         fence = None
+        block = 0
         indented = False  # inside an indented code block
         prev = ""  # the previous line outside fences ("" when blank)
         carried = []
@@ -115,6 +117,7 @@ def documented():
             s = line.strip()
             if s.startswith("```"):
                 fence = None if fence is not None else s[3:].strip()
+                block = n  # a fenced block's id: the line of its fence
                 carried = []
                 indented, prev = False, "x"
                 continue
@@ -133,7 +136,7 @@ def documented():
                     continue
                 # two synopses on one line ("hanreader record PORT FILE    hanreader replay FILE")
                 for part in re.split(r"\s{2,}(?=hanreader )", cmd):
-                    out.append((page, start, part.strip(), tuple(carried), False))
+                    out.append((page, start, part.strip(), tuple(carried), False, (page, block)))
                 if re.match(r"^(export|cd) ", cmd):
                     carried.append(cmd)
                 continue
@@ -142,7 +145,7 @@ def documented():
                 indented = True
                 body = _strip_comment(line).strip()
                 if PROGRAM.match(body) or body.startswith("echo "):
-                    out.append((page, n, body, (), False))
+                    out.append((page, n, body, (), False, None))
                 prev = line
                 continue
             indented = indented and not s
@@ -150,7 +153,7 @@ def documented():
             for m in re.finditer(r"(?<!`)`([^`\n]+)`(?!`)", line):
                 span = m.group(1).strip()
                 if PROGRAM.match(span) and " " in span:
-                    out.append((page, n, span, (), True))
+                    out.append((page, n, span, (), True, None))
     return out
 
 
@@ -245,7 +248,7 @@ def broker(tmp_path_factory):
 def stand_ins(cmd, meter, broker):
     cmd = re.sub(r"/dev/tty(USB|ACM)\d+|/dev/pts/\d+", lambda m: meter.pty.path, cmd)
     cmd = re.sub(r"tcp://[\d.]+:\d+", lambda m: meter.tcp.url, cmd)
-    cmd = re.sub(r"mqtt://[\w.-]+(:\d+)?", lambda m: broker.url, cmd)
+    cmd = re.sub(r"mqtt://[\w.-]+(:(\d+|PORT))?", lambda m: broker.url, cmd)
     cmd = re.sub(r"(?<![\w/.-])(FILE|CAPTURE)(?![\w/.-])", CAPTURE, cmd)
     return cmd
 
@@ -299,7 +302,20 @@ def _id(c):
 
 @pytest.mark.parametrize("doc", COMMANDS, ids=_id)
 def test_documented_command_runs(doc, tree, meter, broker):
-    page, line, cmd, carried, inline = doc
+    # The block's earlier commands first, when this one runs without them (``-k``): a
+    # block is a session (``simulate ... > days.bin`` then ``energy days.bin``).
+    for prior in COMMANDS[: COMMANDS.index(doc)]:
+        if prior[5] is not None and prior[5] == doc[5] and prior[:2] not in _DONE and not service(prior[2]):
+            _run_documented(prior, tree, meter, broker)
+    _run_documented(doc, tree, meter, broker)
+
+
+_DONE = set()  # (page, line) of the commands run in this session's copy of the tree
+
+
+def _run_documented(doc, tree, meter, broker):
+    page, line, cmd, carried, inline, _block = doc
+    _DONE.add((page, line))
     where = "%s:%d: `%s`" % (page, line, cmd)
     parts = [p.strip() for p in cmd.split("&&")]
     for part in parts:

@@ -248,3 +248,123 @@ def test_peer_corpus_tool_counts_a_corpus(tmp_path):
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines()[-1] == "plaintext: 1/2 right (iskraemeco 1/2)"
+
+
+# -- issue 19 item 4: one security policy, each cause its own kind ---------------------------------
+
+def _keys(folder):
+    with open(os.path.join(CAPTURES, folder, "keys.json")) as f:
+        return json.load(f)
+
+
+def _apdu_of(data):
+    """The ciphered APDU of a capture (HDLC or M-Bus frames)."""
+    from protocols.decoder import Reader
+
+    frames = []
+    Reader(protocol="hdlc" if data[0] == 0x7E else "mbus", max_frame=2049, on_frame=frames.append).feed(data)
+    return frames[0].apdu if data[0] == 0x7E else b"".join(f.apdu for f in frames)
+
+
+def _suite_31():
+    """Suite 1 (SC 0x31, tag): no public capture, so the Burgenland E450 plaintext
+    (issue 501) ciphered here with its published keys, system title and counter."""
+    from hostlib.crypto import Decryptor, encrypt_apdu
+    from protocols.apdu import parse_apdu
+
+    k = _keys("austria")["e450-burgenland-gh501-2.hex"]
+    c = parse_apdu(_apdu_of(read_hex(os.path.join(CAPTURES, "austria", "e450-burgenland-gh501-2.hex"))))
+    plain, _ = Decryptor(k["key"], k["auth_key"])(c)
+    return (encrypt_apdu(k["key"], plain, c.system_title, c.invocation_counter, security_control=0x31,
+                         auth_key=k["auth_key"]), k)
+
+
+def _suite(sc):
+    if sc == 0x31:
+        return _suite_31()
+    folder, name = {0x20: ("austria", "am550-kelag-gh787-1.hex"),
+                    0x21: ("encrypted", "stoen-kaifa-ma309-gh905-1.hex"),
+                    0x30: ("austria", "e450-burgenland-gh501-2.hex")}[sc]
+    return read_hex(os.path.join(CAPTURES, folder, name)), _keys(folder)[name]
+
+
+WRONG = "0F0E0D0C0B0A09080706050403020100"
+
+
+@pytest.mark.parametrize("sc", [0x20, 0x21, 0x30, 0x31], ids=["sc20", "sc21", "sc30", "sc31"])
+def test_each_security_suite_right_wrong_missing_key_and_tampering(sc):
+    from protocols.apdu import parse_apdu
+    from protocols.errors import HanError
+
+    data, k = _suite(sc)
+    assert parse_apdu(_apdu_of(data) if data[0] != 0xDB else data).security_control == sc
+
+    def kind(**kw):
+        with pytest.raises(HanError) as ei:
+            hostlib.decode(data, **kw)
+        return ei.value.kind
+
+    tagged = sc & 0x10 == 0x10
+    r = hostlib.decode(data, key=k["key"], auth_key=k["auth_key"])  # right key(s)
+    assert r.registers and r.layout is None
+    assert r.authenticated is (tagged and k["auth_key"] is not None)
+    assert kind() == "encrypted"  # missing key
+    assert kind(key=WRONG, auth_key=k["auth_key"]) == "key"  # wrong key
+    if tagged:
+        assert kind(key=k["key"], auth_key=WRONG) == "auth"  # wrong authentication key
+        apdu = bytearray(_apdu_of(data) if data[0] == 0x7E else data)
+        apdu[-1] ^= 0x01  # a tampered tag (the last byte of the APDU)
+        raw = build_frame(b"\xe6\xe7\x00" + bytes(apdu)) if data[0] == 0x7E else bytes(apdu)
+        with pytest.raises(HanError) as ei:
+            hostlib.decode(bytes(raw), key=k["key"], auth_key=k["auth_key"])
+        assert ei.value.kind == "auth"
+        r = hostlib.decode(data, key=k["key"])  # no authentication key: decrypted, not authenticated
+        assert r.authenticated is False and r.registers
+    else:
+        # No tag to tamper with: an authentication key makes such a frame a possible downgrade.
+        assert kind(key=k["key"], auth_key=WRONG) == "unauthenticated"
+
+
+# -- issue 19 item 5: bare APDUs through the CLI ------------------------------------------------
+
+@pytest.mark.parametrize("name", ["slovenia/am550-geni-gh869-6.hex", "slovenia/am550-ed121-gh869-8.hex",
+                                  "croatia/ie5-zabok-gh1072-4.hex"])
+@pytest.mark.parametrize("protocol", ["auto", "apdu"])
+def test_hanreader_decode_reads_a_bare_apdu(name, protocol):
+    data = read_hex(os.path.join(CAPTURES, name))
+    assert data[0] == 0x0F or data[:3] == b"\xe6\xe7\x00"  # a Data-Notification, or after E6 E7 00
+    p = subprocess.run([sys.executable, "-m", "hostlib.cli", "decode", "--json", "--protocol", protocol,
+                        os.path.join(CAPTURES, name)], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    assert [json.loads(x) for x in p.stdout.splitlines()] == [hostlib.decode(data).to_dict()]
+    if name.endswith("gh1072-4.hex"):
+        assert b"\x7e" in data  # a 0x7E byte inside the APDU is no HDLC flag
+        assert json.loads(p.stdout)["registers"][1]["value"] == 7088218
+
+
+# -- issue 19 item 6: the end of a recording ---------------------------------------------------
+
+def test_a_recording_ending_inside_a_long_claimed_frame_keeps_the_frames_inside_the_claim(tmp_path):
+    from protocols.decoder import Reader
+
+    a = read_hex(os.path.join(CAPTURES, "slovenia", "am550-ljubljana-gh615-1.hex"))
+    b = read_hex(os.path.join(CAPTURES, "slovenia", "am550-ljubljana-gh615-3.hex"))
+    # The first 20 bytes of a frame whose header (HCS valid) claims 615 bytes,
+    # then two whole frames, then the end of the input: 282 bytes in all.
+    opener = build_frame(b"\xe6\xe7\x00" + bytes(600), dest=b"\xcf", src=b"\x02\x23")[:20]
+    data = opener + a + b
+    assert (((data[1] << 8) | data[2]) & 0x7FF) + 2 == 615 > len(data)
+    r = Reader()
+    out = r.feed(data)
+    assert out == []  # inside the claim: nothing is known yet
+    out = r.flush()
+    assert [x["active_power_import"] for x in out] == [1393, 968]
+    assert r.counters()["truncated"] == 1
+    assert hostlib.decode(data)["active_power_import"] == 1393
+    f = tmp_path / "cut.bin"
+    f.write_bytes(data)
+    p = subprocess.run([sys.executable, "-m", "hostlib.cli", "decode", "--json", str(f)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0
+    assert [json.loads(x)["registers"][2]["value"] for x in p.stdout.splitlines()] == [1393, 968]
+    assert "truncated: input ends inside a frame: 282 of 615 bytes" in p.stderr

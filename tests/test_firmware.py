@@ -440,7 +440,7 @@ def test_manifest_names_only_files_that_exist():
     def package(name, files=None, base_path=".", opt=None):
         p = Path(base_path) / name
         assert p.is_dir(), p
-        named.extend(sorted(p.rglob("*.py")))
+        named.extend(sorted(p / f for f in files) if files is not None else sorted(p.rglob("*.py")))
 
     env = {"include": lambda *a, **k: None, "metadata": lambda **k: None, "module": module,
            "package": package, "require": lambda *a, **k: None, "freeze": lambda *a, **k: None}
@@ -454,6 +454,9 @@ def test_manifest_names_only_files_that_exist():
     frozen = {p.name for p in named if p.parent == FW}
     assert frozen == {p.name for p in bundle.app_modules()}  # the whole app, nothing else
     assert {p for p in named if FW / "lib" in p.parents} == set(bundle.lib_modules())  # umqtt.simple
+    core = {p.resolve() for p in named if REPO / "protocols" in p.resolve().parents}
+    assert core == {p.resolve() for p in bundle.protocol_modules()}  # the image's core is the bundle's
+    assert REPO / "protocols" / "decoder.py" in core and REPO / "protocols" / "declarations.py" not in core
 
 
 def test_deploy_dry_run_builds_a_bundle(tmp_path):

@@ -41,8 +41,15 @@ def lib_modules():
     return sorted(p for p in LIB.rglob("*.py") if "__pycache__" not in p.parts)
 
 
+# protocols/ modules the device never imports: the construct declarations (the host's
+# reference decoder and frame builder) and the ciphered-APDU builder (tests, simulator,
+# tools). Left out of the bundle as firmware/manifest.py leaves them out of the image.
+HOST_ONLY = ("declarations.py", "ciphering.py")
+
+
 def protocol_modules():
-    return sorted(p for p in PROTOCOLS.rglob("*.py") if "__pycache__" not in p.parts)
+    return sorted(p for p in PROTOCOLS.rglob("*.py")
+                  if "__pycache__" not in p.parts and p.relative_to(PROTOCOLS).as_posix() not in HOST_ONLY)
 
 
 def sim_modules():
