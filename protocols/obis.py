@@ -102,7 +102,7 @@ _TABLE = """
 0.96.13.0 text_message - Text message (DSMR)
 0.96.13.1 message_code - Message code (DSMR)
 0.96.3.10 breaker_state - Breaker state (DSMR)
-0.17.0.0 limiter_threshold kW Limiter threshold (DSMR)
+0.17.0.0 limiter_threshold W Limiter threshold (DSMR)
 1.31.4.0 fuse_threshold_l1 A Fuse supervision threshold L1 (DSMR)
 0.24.1.0 mbus_device_type - M-Bus sub-device type (DSMR)
 0.24.2.* mbus_reading - M-Bus sub-meter reading with capture time (DSMR)

@@ -43,8 +43,7 @@ HdlcFramer-style counters.
 """
 
 from .errors import FormatError
-from .p1framer import P1Framer, check_crc, is_header, needs_crc, _find_end  # noqa: F401 (P1Framer: the API)
-from . import meters as _meters
+from .p1framer import P1Framer, QUIRKS, UNIT_WITHOUT_STAR, allows, declared, check_crc, crc_missing, is_header, needs_crc, _find_end  # noqa: F401 (P1Framer: the API)
 from . import obis as _obis
 from .reading import Meter, Reading, Register, _jnum, _jstr, _jstr_new
 
@@ -134,8 +133,9 @@ def parse_telegram(data, verify=True):
         raise FormatError("P1 telegram: expected '/' first, found %r" % data[:1], 0)
     end = _find_end(data)
     crc = check_crc(data, end) if verify else None
-    if verify and crc is None and needs_crc(data, end):
-        raise FormatError("P1 telegram: DSMR 4 and later send a CRC after '!', found none", end)
+    why = crc_missing(data, end) if verify and crc is None else None
+    if why:
+        raise FormatError("P1 telegram: expected a CRC after '!' (%s), found none" % why, end)
     hdr = data.find(b"\n", 0, end)
     for i in range(end):
         b = data[i]
@@ -198,7 +198,9 @@ _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 def _timestamp(s, std_offset):
     """ISO 8601 for ``YYMMDDhhmmss[S|W]``; None if ``s`` has not that shape;
-    ``""`` if it has but is no date (``632525252525W``: a meter's "unset")."""
+    ``""`` if it has but is no date (``632525252525W``: a meter's "unset"),
+    or is 1970-01-01 (``700101010000W``, the Unix epoch: an M-Bus channel's
+    capture time never set; as 20YY it would read 2070)."""
     n = len(s)
     if n == 13 and s[12] in "SW":
         dst = s[12] == "S"
@@ -209,6 +211,8 @@ def _timestamp(s, std_offset):
     for ch in s[:12]:
         if not "0" <= ch <= "9":
             return None
+    if s[:6] == "700101":
+        return ""
     mo = int(s[2:4])
     d = int(s[4:6])
     if not (1 <= mo <= 12 and 1 <= d <= _DAYS[mo - 1] and int(s[6:8]) < 24 and int(s[8:10]) < 60
@@ -351,13 +355,14 @@ def _value_group(groups):
     return g, None, when
 
 
-def register_for(obis_text, groups, std_offset=STD_OFFSET):
+def register_for(obis_text, groups, std_offset=STD_OFFSET, star_optional=True):
     """The Register for one data line, or None if its OBIS code is unreadable.
 
     Numbers come in the canonical units (``canonical``); a line with a
     capture time (M-Bus channels, maximum demand) gives a TimedRegister.
     :raises FormatError: a clock that is no ``YYMMDDhhmmss[SW]``, a number
-    of more than MAX_DIGITS digits."""
+    of more than MAX_DIGITS digits. ``star_optional``: a value may run into
+    its unit with no ``*`` (the ``unit_without_star`` quirk; else text)."""
     code = _obis_code(obis_text)
     if code is None:
         return None
@@ -392,7 +397,7 @@ def register_for(obis_text, groups, std_offset=STD_OFFSET):
     if kind:
         return Register(obis, name, _hex_text(text) if kind == 2 else text, None, unit)
     num = _number(text)
-    if num is None and unit is None:
+    if num is None and unit is None and star_optional:
         v, u = _split_unit(text)
         if u is not None:
             num = _number(v)
@@ -408,17 +413,18 @@ def register_for(obis_text, groups, std_offset=STD_OFFSET):
 
 
 def reading_from(t, std_offset=STD_OFFSET):
-    """The Reading of a parsed Telegram."""
+    """The Reading of a parsed Telegram. Its P1 ident's declaration
+    (protocols/meters) names the manufacturer (``ISk`` -> ``Iskraemeco``)
+    and the quirks allowed; an undeclared ident, or one declared with no
+    manufacturer (``-``: ``FLU``, ``NWA``, ``Lux``), is kept as sent."""
+    flag = t.header[:3]
+    mf, bits = declared(flag)
     regs = []
     for obis_text, groups in t.lines:
-        r = register_for(obis_text, groups, std_offset)
+        r = register_for(obis_text, groups, std_offset, bits & UNIT_WITHOUT_STAR != 0)
         if r is not None:
             regs.append(r)
-    flag = t.header[:3]
-    # A declared meter's P1 ident names its manufacturer (protocols/meters);
-    # others keep their FLAG id as sent (ISk, EST, FLU, LGF ...).
-    known = _meters.find(4, flag)
-    manufacturer = known[1] if known else (flag or None)
+    manufacturer = mf or flag or None
     mid = lv = clock = None
     for r in regs:
         o = r.obis

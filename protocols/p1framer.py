@@ -14,6 +14,59 @@ from .errors import ChecksumError, FormatError, OversizeError, TruncatedError
 
 is_header = is_p1_header  # (one place for every protocol's signature: protocols.framing)
 
+# The P1 quirks a meter's declaration (protocols/meters, by P1 ident) may
+# name; a meter declared without one is held to the rule it relaxes, an
+# undeclared ident gets every one (a meter not yet met is still read):
+# * ``crc_optional``: telegrams may end in a bare ``!`` (DSMR 2.2/3,
+#   EasyMeter, Slovenian AM550); otherwise one without a CRC is ``format``;
+# * ``unpadded_crc``: a CRC of 1-3 hex digits, not zero-padded
+#   (``/NWA-WARMTELINK`` ``!B9F``); otherwise ``format``;
+# * ``unit_without_star``: a value may run into its unit with no ``*``
+#   (Fluvius ``(000123.456kWh)``, protocols/p1.py); otherwise kept as text.
+QUIRKS = ("crc_optional", "unpadded_crc", "unit_without_star")
+CRC_OPTIONAL = 1  # bit i: QUIRKS[i]
+UNPADDED_CRC = 2
+UNIT_WITHOUT_STAR = 4
+_ANY = (None, 7)  # an undeclared ident: no manufacturer, every quirk
+
+_DECLARED = {}  # P1 ident (3 letters, upper case) -> (manufacturer or None, quirk bits)
+
+
+def declared(ident):
+    """(manufacturer or None, quirk bits) that the declaration of P1 ident
+    ``ident`` (str: the letters after '/'; protocols/meters) gives; for an
+    undeclared ident (None, every bit). Read from the index once per ident,
+    kept (bounded, small: the device keeps no index row)."""
+    ident = ident[:3].upper()
+    r = _DECLARED.get(ident)
+    if r is None:
+        from . import meters
+
+        f = meters.find(4, ident)
+        if f is None:
+            r = _ANY
+        else:
+            bits = 0
+            for i in range(len(QUIRKS)):
+                if QUIRKS[i] in f[6].split(","):
+                    bits |= 1 << i
+            r = (None if f[1] == "-" else f[1], bits)
+        if len(_DECLARED) >= 8:
+            _DECLARED.clear()
+        _DECLARED[ident] = r
+    return r
+
+
+def allows(data, bit):
+    """Whether the telegram ``data`` (from its '/') may show the quirk
+    ``bit`` (``CRC_OPTIONAL`` ...): its ident's declaration names it, or the
+    ident is not declared."""
+    try:
+        r = declared(str(bytes(data[1:4]), "ascii"))
+    except UnicodeError:
+        r = _ANY  # not a declared ident (the byte is rejected as not ASCII)
+    return r[1] & bit != 0
+
 
 def _crc_lf(data, end):
     """CRC-16/ARC of data[:end + 1] with every bare LF read as CR LF (a
@@ -69,6 +122,9 @@ def check_crc(data, end=None):
         raise FormatError("P1 telegram: expected 4 CRC digits after '!', found %r" % bytes(data[q:k]), q)
     if k == q:
         return None
+    if k - q < 4 and not allows(data, UNPADDED_CRC):
+        raise FormatError("P1 telegram: expected 4 CRC digits after '!' (this meter's declaration"
+                          " has no unpadded_crc), found %r" % bytes(data[q:k]), q)
     sent = int(str(bytes(data[q:k]), "ascii"), 16)
     calc = crc16_arc(memoryview(data)[: end + 1])
     if calc != sent and data.find(b"\r\n", 0, end) < 0:
@@ -104,6 +160,21 @@ def needs_crc(data, end):
         k += 1
         m += 1
     return m > 0 and v >= 40
+
+
+def crc_missing(data, end, required=False, seen=False):
+    """Why a telegram without CRC is rejected, or None: ``required``
+    (``require_crc``), ``seen`` (the stream has shown CRCs), DSMR 4 or
+    later (``needs_crc``), or a meter declared without ``crc_optional``."""
+    if required:
+        return "required"
+    if seen:
+        return "the stream's telegrams have one"
+    if needs_crc(data, end):
+        return "DSMR 4 and later send one"
+    if not allows(data, CRC_OPTIONAL):
+        return "this meter's declaration has no crc_optional"
+    return None
 
 
 def _strict_header(buf, j, n):
@@ -269,11 +340,9 @@ class P1Framer(Framer):
                         crc = check_crc(tele, j - p)
                         if crc is None:
                             self.no_crc += 1
-                            if self.require_crc or self._crc_seen or needs_crc(tele, j - p):
-                                raise FormatError("P1 telegram without CRC (%s)" % (
-                                    "required" if self.require_crc else
-                                    "the stream's telegrams have one" if self._crc_seen else
-                                    "DSMR 4 and later send one"), j - p)
+                            why = crc_missing(tele, j - p, self.require_crc, self._crc_seen)
+                            if why:
+                                raise FormatError("P1 telegram without CRC (%s)" % why, j - p)
                     except (ChecksumError, FormatError) as e:
                         if isinstance(e, ChecksumError):
                             self.checksum_errors += 1

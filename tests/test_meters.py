@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-from protocols import axdr, dialects, meters, obis
+from protocols import axdr, dialects, meters, obis, p1framer
 from protocols.meters import catalog
 from protocols.apdu import DataNotification
 from protocols.declarations import tag_of
@@ -16,7 +16,7 @@ from protocols.dialects import generic, pairs, positional, registers, values
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ENGINES = {"registers": registers, "values": values, "pairs": pairs, "generic": generic,
-           "positional": positional}
+           "positional": positional, "p1": p1framer}
 
 
 def test_docs_meters_page_is_generated_from_the_declarations():
@@ -37,6 +37,8 @@ def test_every_meter_module_is_declared_and_every_declaration_is_sound():
         eng = ENGINES[e.engine]
         decl = catalog.declaration(e.name)
         assert set(e.quirks) <= set(eng.QUIRKS), e.name
+        if e.engine == "p1":  # a P1 dialect: its P1 idents, the source of its name, no lists
+            assert e.p1_idents and not e.flag_ids and not e.list_versions and e.source, e.name
         for lst in catalog.lists(decl):
             assert lst.number >= 1 and set(lst.phases) <= {1, 3}, (e.name, lst)
             for code, typ, extra in lst.items:
@@ -64,8 +66,9 @@ def test_recognition_lookups():
     assert name(3, b"\xff\xfe") is None and name(3, b"") is None
     assert name(3, True) is None and name(2, 7) is None  # not texts: no meter, no crash
     assert name(2, "adn") == "aidon" and name(2, "KFM") == "kaifa" and name(2, "LGZ") == "landisgyr" and name(2, "XYZ") is None
-    assert name(4, "LGZ") is None and name(4, "ISK") is None  # P1 idents "~": none
-    assert name(4, "KFM") == "kaifa" and name(4, "ISk") is None
+    assert name(4, "LGZ") is None  # P1 idents "~": none
+    assert name(4, "KFM") == "kaifa" and name(4, "ISk") == name(4, "ISK") == "iskra_p1"  # the P1 row, not iskraemeco's "~"
+    assert name(4, "Lux") == "smarty" and name(4, "XYZ") is None
     assert name(5, "pairs") == "kamstrup"
     assert meters.find(2, "KAM")[1] == "Kamstrup"
     assert dialects.meter(3, b"KFM_001") is dialects.meter(3, "KFM_002") is dialects.meter(2, "kfm")

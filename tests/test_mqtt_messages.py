@@ -43,7 +43,7 @@ def test_cpython_dump_is_what_the_module_promises():
             json.loads(payload)
         elif topic.endswith("/state"):
             assert retain == "0"
-            assert json.loads(payload)["meter"]["manufacturer"] in ("Aidon", "Kaifa", "Kamstrup", "ISk")
+            assert json.loads(payload)["meter"]["manufacturer"] in ("Aidon", "Kaifa", "Kamstrup", "Iskraemeco")
         else:
             assert topic.endswith("/availability") and retain == "1" and payload in ("online", "offline")
     assert n_configs > 100

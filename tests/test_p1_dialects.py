@@ -168,9 +168,14 @@ def test_telegram_at_end_of_input_without_line_break():
     f = P1Framer()
     assert f.feed(t) == []  # more CRC digits, or the line end, may follow
     assert f.flush() == [t] and f.accepted == 1 and f.truncated == 0
-    for cut in (t[:-1], t[:-2]):  # "!1D6", "!1D": digits missing, the CRC does not check
+    for cut in (t[:-1], t[:-2]):  # "!1D6", "!1D": digits missing
+        # Kamstrup is declared without unpadded_crc (protocols/meters): a short CRC is malformed ...
         f = P1Framer()
         assert f.feed(cut) == [] and f.flush() == []
+        assert f.format_errors == 1 and f.checksum_errors == 0
+        # ... an undeclared ident's is checked, and does not check.
+        f = P1Framer()
+        assert f.feed(cut.replace(b"/KAM5", b"/XYZ5")) == [] and f.flush() == []
         assert f.checksum_errors == 1
 
 

@@ -9,7 +9,8 @@ A meter is declared in two parts that never repeat each other:
   ``name manufacturer FLAG-ids list-versions P1-idents engine quirks scalers``
 
   - ``manufacturer``: as ``meter.manufacturer`` reports it (one word);
-    ``-`` for a layout several manufacturers send (the FLAG id names it);
+    ``-`` for a layout several manufacturers send (the FLAG id names it),
+    or a P1 ident that names no maker (the ident as sent);
   - ``FLAG-ids``, ``list-versions`` (prefixes), ``P1-idents``, ``quirks``:
     comma-separated, ``-`` for none (P1 idents ``-``: the FLAG ids; ``~``:
     none, for a meter whose P1 telegrams are not this declaration's);
@@ -19,8 +20,11 @@ A meter is declared in two parts that never repeat each other:
     implied scalers), ``pairs`` (alternating OBIS and value, implied
     scalers), ``positional`` (bare values in a documented order, the
     layout picked by shape; self-describing capture-list pushes),
-    ``generic`` (anything self-describing);
-  - ``quirks``: named behaviours of the engine (each engine's ``QUIRKS``);
+    ``generic`` (anything self-describing), ``p1`` (a P1 telegram dialect
+    only: ``protocols/p1.py``, no DLMS lists);
+  - ``quirks``: named behaviours of the engine (each engine's ``QUIRKS``;
+    P1's, ``protocols.p1framer.QUIRKS``, are consulted for any row's P1
+    idents);
   - ``scalers``: the implied scaler by OBIS ``C.D`` (``*.D``: any C),
     ``C.D:scaler`` comma-separated; units come from the OBIS registry;
 
@@ -49,6 +53,14 @@ kamstrup Kamstrup KAM Kamstrup - pairs ct_milliamp,one_wh_variants,centivolt_abo
 iskraemeco Iskraemeco ISK ISK ~ positional - 32.7:-1,52.7:-1,72.7:-1,31.7:-2,51.7:-2,71.7:-2,13.7:-3
 landisgyr Landis+Gyr LGZ - ~ positional vse_push 31.7:-2,51.7:-2,71.7:-2
 austria - - - ~ positional - -
+iskra_p1 Iskraemeco - - ISK p1 crc_optional -
+easymeter EasyMeter - - ESY p1 crc_optional -
+landisgyr_p1 Landis+Gyr - - LGF p1 - -
+sagemcom_p1 Sagemcom - - SAG,EST p1 - -
+elgama_p1 Elgama - - EGM p1 - -
+fluvius - - - FLU p1 unit_without_star -
+warmtelink - - - NWA p1 unpadded_crc -
+smarty - - - LUX p1 - -
 """
 
 def find(col, value):

@@ -63,3 +63,5 @@ list3 3 list2
 # list 2 every 10 s, the hourly list at xx:00:10.
 SIMULATE = ("dest=41 src=0883 control=13 invoke=40000000 time=none id=7359992890941742 "
             "type1=6515 type3=6534 version=AIDON_V0001 list1=2.5 list2=10 hourly=10")
+
+SOURCE = "FLAG id ADN: Aidon, Finland (DLMS UA FLAG id register, as reproduced in wmbusmeters/wmbusmeters `src/manufacturers.h`)"

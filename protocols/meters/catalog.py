@@ -34,6 +34,12 @@ class Entry:
         self.scaler_text = sc
         self.scalers = scalers(sc)
 
+    @property
+    def source(self):
+        """Where the manufacturer's name (and the quirks) come from: the
+        module's ``SOURCE``, or None."""
+        return getattr(declaration(self.name), "SOURCE", None)
+
     def __repr__(self):
         return "Entry(%r)" % self.name
 

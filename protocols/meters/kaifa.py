@@ -63,3 +63,5 @@ list3 3 list2
 # list 2 every 10 s, the hourly list 3 at xx:00:10; "09 0C" header time.
 SIMULATE = ("dest=01 src=0201 control=10 invoke=40000000 time=tagged id=6970631409168767 "
             "type1=MA105H2E type3=MA304H4 version=KFM_001 list1=2.0 list2=10 hourly=10")
+
+SOURCE = "FLAG id KFM: Shenzhen Kaifa Technology, China (DLMS UA FLAG id register, as reproduced in wmbusmeters/wmbusmeters `src/manufacturers.h`)"

@@ -66,3 +66,5 @@ list2 3 list1
 SIMULATE = ("dest=2B src=21 control=13 invoke=00000000 time=octets id=5706567277656672 "
             "type1=6861111BN242101040 type3=6841131BN243101040 version=Kamstrup_V0001 "
             "list1=10 list2=- hourly=5")
+
+SOURCE = "FLAG id KAM: Kamstrup Energi (DLMS UA FLAG id register, as reproduced in wmbusmeters/wmbusmeters `src/manufacturers.h`)"
