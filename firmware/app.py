@@ -143,6 +143,7 @@ class App:
         self._verified = 0  # messages that passed their checksum
         self._uart_retry = None
         self._buf = bytearray(_CHUNK)
+        self._line = None  # Line, with Wi-Fi (made at the first reading)
         self._mv = memoryview(self._buf)
         self.reader = Reader(
             decrypt=self._decryptor(),
@@ -319,8 +320,12 @@ class App:
         print(line)
 
     def emit_reading(self, reading):
-        # Written in pieces: the JSON line is never built whole in the heap.
+        # Written in pieces: without Wi-Fi the JSON line is never built whole
+        # in the heap; with it, the pieces are also copied into one buffer
+        # kept from reading to reading (Line), which MQTT publishes as the
+        # state (the same text: no second to_json() per reading).
         net = self.net
+        line = None
         if net is not None:
             at = net.received_at()
             if at is not None:
@@ -328,11 +333,19 @@ class App:
                     reading.received_at = at  # protocols.reading writes it after "time"
                 except AttributeError:  # a core without received_at
                     pass
-        w = sys.stdout.write
+            line = self._line
+            if line is None:
+                line = self._line = Line()
+        out = sys.stdout.write
         try:
-            reading.write_json(w)
+            if line is None:
+                reading.write_json(out)
+            else:
+                line.start(out)
+                reading.write_json(line.write)
+                line.done()
         finally:
-            w("\n")  # a line cut by MemoryError still ends: the next line stays whole
+            out("\n")  # a line cut by MemoryError still ends: the next line stays whole
         if getattr(reading, "layout", None) == "unknown":
             self.unknown_layout = getattr(reading, "signature", None)
         if self.energy is not None:
@@ -344,7 +357,7 @@ class App:
                 self.fault("energy", e)
         if net is not None:
             try:
-                net.reading(reading)
+                net.reading(reading, line)
             except MemoryError:
                 raise
             except Exception as e:
@@ -566,6 +579,39 @@ class App:
         finally:
             for t in tasks:
                 t.cancel()
+
+
+class Line:
+    """The last reading's JSON text, as written to USB, in one buffer kept
+    from reading to reading (grown to the longest line, never shrunk): the
+    MQTT state payload is these bytes (mqttout), not a second
+    ``to_json()`` (its pieces and the joined text: about 2.4 KB a Kaifa
+    list 2 on 32 bits). ``n`` counts the lines started; ``whole`` is the
+    number of the last one written to its end (a MemoryError may cut one)."""
+
+    def __init__(self):
+        self.buf = bytearray(_LINE)
+        self.buf[:] = b""  # empty, the room kept
+        self.n = 0
+        self.whole = 0
+        self.out = None
+        self.write = self._write  # bound once: write_json calls it per piece
+
+    def start(self, out):
+        self.out = out
+        self.buf[:] = b""
+        self.n += 1
+
+    def _write(self, s):
+        self.out(s)
+        self.buf.extend(s)
+
+    def done(self):
+        self.whole = self.n
+        self.out = None
+
+
+_LINE = 2048  # Line's first room (a Kaifa list 2 with its receive time: about 1.4 KB)
 
 
 def raw_bytes(msg):

@@ -295,15 +295,17 @@ class Mqtt:
             self.published += 1
             payload = None
 
-    def reading(self, r):
-        """Publish a reading now, or keep it (the latest only) until connected."""
+    def reading(self, r, line=None):
+        """Publish a reading now, or keep it (the latest only) until connected.
+        ``line``: app.Line holding the reading's JSON text as just printed
+        on USB (the state payload is those bytes), or None."""
         if self.client is None:
             if self.pending is not None:
                 self.replaced += 1
             self.pending = r
             return
         try:
-            self._send_all(self.msgs.reading(r))
+            self._send_all(self.msgs.reading(r if line is None else _Printed(r, line)))
             if self.app.energy is not None:
                 self._send_all(self._energy(r))
         except MemoryError:
@@ -370,6 +372,29 @@ class Mqtt:
             except Exception:
                 pass
             _close(c)
+
+
+class _Printed:
+    """A reading whose JSON line the app has just printed, for
+    ``Messages.reading``: ``to_json()`` gives that line's bytes (the same
+    text: Reading.to_json joins write_json's pieces) while the app's Line
+    still holds it whole, else (a reading Messages held back until its
+    meter's id came, or a line cut by MemoryError) the reading's own."""
+
+    __slots__ = ("meter", "registers", "r", "line", "n")
+
+    def __init__(self, r, line):
+        self.meter = r.meter
+        self.registers = r.registers
+        self.r = r
+        self.line = line
+        self.n = line.n
+
+    def to_json(self):
+        ln = self.line
+        if ln.whole == self.n and ln.n == self.n:
+            return ln.buf
+        return self.r.to_json()
 
 
 class _Broken(Exception):

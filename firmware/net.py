@@ -217,9 +217,10 @@ class Net:
             return None
         return utc_now()
 
-    def reading(self, r):
+    def reading(self, r, line=None):
+        # line: app.Line holding r's JSON text as just printed (or None)
         if self.mqtt is not None:
-            self.mqtt.reading(r)
+            self.mqtt.reading(r, line)
 
     def status_pairs(self):
         """(key, value) pairs for the status line: states and counts, no secret."""

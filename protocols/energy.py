@@ -267,17 +267,49 @@ def margin(others, day_max, so_far, top, steps):
     ``others``: the daily maxima (Wh) of the month's other days; ``day_max``:
     the largest closed hour of the running hour's day (0 if none);
     ``so_far``: the running hour's energy so far."""
-    best = sorted(others, reverse=True)
+    tops = []
+    for v in others:
+        _tops_add(tops, v, top)
+    return _margin_tops(tops, day_max, so_far, top, steps)
+
+
+def _tops_add(tops, v, top):
+    """Put daily maximum ``v`` into ``tops`` (the largest seen, largest first, at most ``top``)."""
+    n = len(tops)
+    i = n
+    while i > 0 and tops[i - 1] < v:
+        i -= 1
+    if i < top:
+        tops.insert(i, v)
+        if n + 1 > top:
+            tops.pop()
+
+
+def _margin_tops(tops, day_max, so_far, top, steps):
+    """``margin`` with ``tops``: the other days' ``top`` largest maxima,
+    largest first (the only ones its sums look at: the average is of the
+    ``top`` largest days, the running hour's day among them), without
+    sorting or copying a list (running() asks at every reading). With the
+    running hour among the top k, the average reaches the next step when
+    the hour reaches k times it minus the other k - 1 largest days."""
     x = day_max if day_max > so_far else so_far
-    cur = sorted(best + [x], reverse=True)[:top]
-    k = len(cur)
-    _idx, _lo, nxt = step_of(sum(cur), k, steps)
+    n = len(tops)
+    s = 0
+    for v in tops:
+        s += v
+    if n < top:  # every day is in the average, and the running hour's day too
+        k = n + 1
+        total = s + x
+        rest = s
+    else:
+        k = top
+        low = tops[n - 1]
+        total = s + x - (x if x < low else low)
+        rest = s - low
+    _idx, _lo, nxt = step_of(total, k, steps)
     if nxt is None:
         return None
-    # With the running hour among the top k, the average reaches nxt when
-    # the hour reaches k * nxt minus the other k - 1 largest days.
-    need = k * nxt - sum(best[: k - 1])
-    m = need - so_far
+    m = k * nxt - rest - so_far
     return m if m > 0 else 0
 
 
@@ -350,6 +382,9 @@ class Energy:
                          "off_hour": 0, "bad_time": 0, "offset_ignored": 0}
         self._hour_utc = None  # (local "YYYY-MM-DDTHH:", UTC of its start): _utc's fast path
         self._lh = None  # (h, local_hour(zone, h)) last asked
+        self._hr = None  # (h, its UTC start, end): the hour last integrated in (32-bit: no big-int sums)
+        self._booked = 0  # bumped by book() and restore(): the month figures changed
+        self._tops = None  # [booked, y, m, d, other days' top maxima, day's max]: running()'s
 
     # -- input -----------------------------------------------------------------
     def feed(self, reading, now=None):
@@ -375,9 +410,10 @@ class Energy:
             t = int(now + 0.5) if type(now) is float else now
         e0 = _value(reading, _ENERGY[0])
         if t is not None:
-            vals = [_value(reading, n) for n in _POWER]
-            if vals[0] is not None or vals[1] is not None:
-                self.power(t, vals[0], vals[1], vals[2], vals[3])
+            p0 = _value(reading, _POWER[0])
+            p1 = _value(reading, _POWER[1])
+            if p0 is not None or p1 is not None:
+                self.power(t, p0, p1, _value(reading, _POWER[2]), _value(reading, _POWER[3]))
             self.last_t = t
         elif e0 is None and not bad:
             c["no_time"] += 1
@@ -402,14 +438,12 @@ class Energy:
         # converted, at a time with no offset change within a day, is that
         # hour's UTC start plus its minutes and seconds.
         c = self._hour_utc
-        if c is not None and type(text) is str and len(text) == 19 and text[:14] == c[0] and text[16] == ":":
-            mi = text[14:16]
-            sec = text[17:19]
-            if mi.isdigit() and sec.isdigit():
-                mi = int(mi)
-                sec = int(sec)
-                if mi <= 59 and sec <= 59:
-                    return c[1] + mi * 60 + sec
+        if c is not None and type(text) is str and len(text) == 19 and text.startswith(c[0]) and text[16] == ":":
+            # minutes and seconds digit by digit: no slices (each one a
+            # string on the heap of the dongle)
+            a, b, d, e = ord(text[14]) - 48, ord(text[15]) - 48, ord(text[17]) - 48, ord(text[18]) - 48
+            if 0 <= a <= 5 and 0 <= b <= 9 and 0 <= d <= 5 and 0 <= e <= 9:
+                return c[1] + ((a * 10 + b) * 60 + d * 10 + e)
         try:
             u, trusted = to_utc(text, self.zone, self.last_t)
         except ValueError:
@@ -434,26 +468,52 @@ class Energy:
 
     def power(self, t, p_imp, p_exp=None, q_imp=None, q_exp=None):
         """A power sample (W, var) at UTC second ``t``: integrate since the last."""
-        vals = (p_imp, p_exp, q_imp, q_exp)
+        lt = None  # the quantities' last times are usually one: t - lt once
+        dt = 0
         for q in range(4):
-            p = vals[q]
+            p = p_imp if q == 0 else (p_exp if q == 1 else (q_imp if q == 2 else q_exp))
             if p is None:
                 continue
             last = self.last[q]
             if last is not None:
-                dt = t - last[0]
+                if lt is None or last[0] != lt:
+                    lt = last[0]
+                    dt = t - lt
                 if dt <= 0:
                     if q == 0:
                         self.counters["out_of_order"] += 1
                     continue
                 if dt <= self.max_gap:
-                    self._integrate(q, last[0], t, last[1])
+                    self._integrate(q, lt, t, last[1], dt)
                 last[0] = t
                 last[1] = p
             else:
                 self.last[q] = [t, p]
 
-    def _integrate(self, q, t0, t1, p):
+    def _integrate(self, q, t0, t1, p, dt=None):
+        if t0 >= t1:
+            return
+        hr = self._hr
+        if hr is not None and hr[1] <= t0 and t1 <= hr[2]:
+            # Within the hour of the last call (nearly always): no hour or
+            # floor arithmetic on the UTC seconds (big integers on 32 bits).
+            h = hr[0]
+            a = self.anchor
+            if a is None or h >= a[0]:
+                rec = self.pending.get(h)
+                if rec is None:
+                    rec = [0, 0, 0, 0, 0]
+                    self.pending[h] = rec
+                    self._trim()
+                if dt is None:
+                    dt = t1 - t0
+                rec[q] += p * dt
+                if q == 0:
+                    rec[4] += dt
+            return
+        h = t0 // 3600
+        start = h * 3600
+        self._hr = (h, start, start + 3600)
         floor = self.anchor[0] * 3600 if self.anchor is not None else None
         while t0 < t1:
             h = t0 // 3600
@@ -603,6 +663,7 @@ class Energy:
 
     def book(self, hour):
         """Count a finished hour in its month (done for every hour given)."""
+        self._booked += 1
         h, imp, exp = hour[0], hour[1] or 0, hour[2] or 0
         y, m, d, _hh, _off = local_hour(self.zone, h)
         rec = self._month_rec(y, m)
@@ -640,38 +701,57 @@ class Energy:
         """The hour in progress: ``{"hour", "so_far_wh", "projection_wh",
         "covered_s", "power_w", "margin_wh", "month"}`` or None before any
         power sample. ``now``: UTC seconds (default: the last sample's time)."""
+        r = self._running(now)
+        if r is None:
+            return None
+        return {"hour": r[0], "so_far_wh": r[1], "projection_wh": r[2], "covered_s": r[3],
+                "power_w": r[4], "margin_wh": r[5], "month": "%04d-%02d" % (r[6], r[7])}
+
+    def _running(self, now=None):
+        """running() as a tuple (hour, so far, projection, covered s, power,
+        margin, year, month): EnergySensors asks at every reading."""
         last = self.last[0]
         if last is None:
             return None
         t = now if now is not None else last[0]
-        h = t // 3600
+        hr = self._hr
+        if hr is not None and type(t) is int and hr[1] <= t < hr[2]:  # the hour integrated in: no big-int division
+            h = hr[0]
+            elapsed = t - hr[1]
+        else:
+            h = t // 3600
+            elapsed = t - h * 3600
         rec = self.pending.get(h)
         j = rec[0] if rec is not None else 0
         cov = rec[4] if rec is not None else 0
         p = last[1]
-        if t > last[0] and t - last[0] <= self.max_gap:
-            j += p * (t - last[0])
-            cov += t - last[0]
-        elapsed = t - h * 3600
+        if t > last[0]:
+            dt = t - last[0]
+            if dt <= self.max_gap:
+                j += p * dt
+                cov += dt
         left = 3600 - elapsed
         so_far = j // 3600
         proj_j = j + p * left
         if cov < elapsed and cov > 0:  # unseen time (start, restart): at the average seen
             proj_j += j * (elapsed - cov) // cov
         y, m, d, _hh, _off = self._local_hour(h)
-        rec_m = self._month_rec(y, m, False)
-        others = []
-        day_max = 0
-        if rec_m is not None:
-            for k in rec_m[7]:
-                v = rec_m[7][k][0]
-                if k == d:
-                    day_max = v if v > 0 else 0
-                elif v >= 0:
-                    others.append(v)
-        return {"hour": h, "so_far_wh": so_far, "projection_wh": proj_j // 3600, "covered_s": cov,
-                "power_w": p, "margin_wh": margin(others, day_max, so_far, self.top, self.steps),
-                "month": "%04d-%02d" % (y, m)}
+        c = self._tops
+        if c is None or c[0] != self._booked or c[3] != d or c[2] != m or c[1] != y:
+            # The other days' largest maxima and the day's: they change only
+            # when an hour is booked (or the day changes), not every reading.
+            rec_m = self._month_rec(y, m, False)
+            tops = []
+            day_max = 0
+            if rec_m is not None:
+                for k in rec_m[7]:
+                    v = rec_m[7][k][0]
+                    if k == d:
+                        day_max = v if v > 0 else 0
+                    elif v >= 0:
+                        _tops_add(tops, v, self.top)
+            c = self._tops = [self._booked, y, m, d, tops, day_max]
+        return (h, so_far, proj_j // 3600, cov, p, _margin_tops(c[4], c[5], so_far, self.top, self.steps), y, m)
 
     # -- state --------------------------------------------------------------------------
     def state(self):
@@ -709,6 +789,8 @@ class Energy:
         self.last = lastq
         self.last_t = last_t
         self.months = mlist
+        self._booked += 1
+        self._hr = None
         for k, v in cnt:
             self.counters[k] = v
 
@@ -776,39 +858,57 @@ class EnergySensors:
         self._hours = 0
         self._month = None  # (hours closed, month, capacity_wh, step) of the last payload
         self._hour_iso = None  # (h, its local start as text)
+        self._topic = None  # (meter key, its energy state topic)
 
     def topic(self, key):
-        return self.msgs.topic(key, "energy")
+        c = self._topic
+        if c is None or c[0] != key:
+            c = self._topic = (key, self.msgs.topic(key, "energy"))
+        return c[1]
 
     def reading(self, reading, now=None):
-        """Messages after one reading: configs of a meter not announced yet, then the state when due."""
+        """Messages after one reading: configs of a meter not announced yet,
+        then the state when due (a tuple or a generator of messages)."""
         e = self.energy
         if self.feed:
             e.feed(reading, now)
         msgs = self.msgs
         key = msgs.meter_key(reading)
         if key is None:
-            return
+            return ()
         if key not in self.announced:
-            if len(self.announced) >= 8:
-                self.announced.pop(0)
-            self.announced.append(key)
-            # Remembered with the meter: Messages.announce() sends them again
-            # (reconnection, Home Assistant's "online").
-            for obj, name, field, unit, dc, sc in _SENSORS:
-                cfg = msgs.add_sensor(key, obj, name, "energy", "{{ value_json.%s }}" % field, dc, sc, unit)
-                if cfg is not None:
-                    yield cfg
+            return self._announce(key)
+        s = self._state(key)
+        return () if s is None else (s,)
+
+    def _announce(self, key):
+        if len(self.announced) >= 8:
+            self.announced.pop(0)
+        self.announced.append(key)
+        # Remembered with the meter: Messages.announce() sends them again
+        # (reconnection, Home Assistant's "online").
+        msgs = self.msgs
+        for obj, name, field, unit, dc, sc in _SENSORS:
+            cfg = msgs.add_sensor(key, obj, name, "energy", "{{ value_json.%s }}" % field, dc, sc, unit)
+            if cfg is not None:
+                yield cfg
+        s = self._state(key)
+        if s is not None:
+            yield s
+
+    def _state(self, key):
+        """The state message when due, else None."""
+        e = self.energy
         t = e.last_t
         closed = e.counters["hours"] != self._hours
         if t is None or (not closed and self._sent_t is not None and 0 <= t - self._sent_t < self.every):
-            return
+            return None
         p = self.payload()
         if p is None:
-            return
+            return None
         self._sent_t = t
         self._hours = e.counters["hours"]
-        yield (self.topic(key), p, False)
+        return (self.topic(key), p, False)
 
     def _hour_text(self, h):
         c = self._hour_iso
@@ -818,23 +918,25 @@ class EnergySensors:
 
     def payload(self):
         e = self.energy
-        r = e.running()
+        r = e._running()
         if r is None:
             return None
         # The month's average and step change only when hours close: made
         # again then, not for every payload (Energy.month() builds every day
         # of the month: about 4 KB a time on the dongle).
         mc = self._month
-        if mc is None or mc[0] != e.counters["hours"] or mc[1] != r["month"]:
+        hours = e.counters["hours"]
+        if mc is None or mc[0] != hours or mc[2] != r[7] or mc[1] != r[6]:
             m = e.month()
             cap = m["capacity_wh"] if m is not None else 0
             step = m["step"] if m is not None else step_of(0, 1, e.steps)
-            mc = self._month = (e.counters["hours"], r["month"], cap, step)
+            mc = self._month = (hours, r[6], r[7], cap, step, "%04d-%02d" % (r[6], r[7]))
             m = None
-        cap = mc[2]
-        idx, lo, hi = mc[3]
-        mg = r["margin_wh"]
+        idx, lo, hi = mc[4]
+        mg = r[5]
+        # %s of an int is its %d (steps and margins are ints): no text made
+        # for them before the payload itself.
         return ('{"hour": "%s", "so_far_wh": %d, "projection_wh": %d, "capacity_wh": %d, "step": %d, '
                 '"step_from_wh": %d, "step_to_wh": %s, "margin_wh": %s, "month": "%s"}') % (
-            self._hour_text(r["hour"]), r["so_far_wh"], r["projection_wh"], cap, idx, lo,
-            "null" if hi is None else "%d" % hi, "null" if mg is None else "%d" % mg, r["month"])
+            self._hour_text(r[0]), r[1], r[2], mc[3], idx, lo,
+            "null" if hi is None else hi, "null" if mg is None else mg, mc[5])

@@ -121,8 +121,15 @@ def classes(name, unit, value):
 def slug(text):
     """``text`` made safe for a topic level and a discovery id: letters,
     digits, ``_`` and ``-`` kept, anything else ``_`` (never empty)."""
+    text = str(text)
+    for c in text:  # already a slug (a meter id, every reading): itself, nothing made
+        if not ("a" <= c <= "z" or "0" <= c <= "9" or "A" <= c <= "Z" or c == "_" or c == "-"):
+            break
+    else:
+        if text:
+            return text
     out = []
-    for o in str(text).encode():
+    for o in text.encode():
         if 48 <= o <= 57 or 65 <= o <= 90 or 97 <= o <= 122 or o == 95 or o == 45:
             out.append(chr(o))
         else:

@@ -100,6 +100,102 @@ def test_margin_is_the_exact_room_to_the_next_step(days, day_max, so_far, top):
         assert step_with(so_far + m) == now + 1
 
 
+class _NoHourKept(E.Energy):
+    """Energy without the hour kept between power samples: every sample's
+    hour and the anchor's floor worked out from the seconds, as before."""
+
+    def _integrate(self, q, t0, t1, p, dt=None):
+        self._hr = None
+        super()._integrate(q, t0, t1, p, dt)
+        self._hr = None
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps=st.lists(st.tuples(st.integers(min_value=-30, max_value=400), st.integers(min_value=0, max_value=12000),
+                                st.integers(min_value=-1, max_value=2), st.booleans()), min_size=1, max_size=80))
+def test_the_hour_kept_between_samples_changes_nothing(steps):
+    """Energy keeps the hour it last integrated in (no big-integer hour
+    arithmetic per sample on the dongle): with samples back and forth, gaps
+    beyond max_gap, across hours and list-3 anchors, every figure equals the
+    accounting that works the hour out each time."""
+    t = E.seconds(2026, 3, 29, 0, 59, 0)  # summer time starts at 01:00 UTC
+    a, b = E.Energy(OSLO), _NoHourKept(OSLO)
+    reg = 1000000
+    for gap, w, q, anchor in steps:
+        t += gap
+        reg += w // 10
+        for e in (a, b):
+            e.power(t, w, None if q < 0 else w // 3, None if q < 1 else w // 5, None if q < 2 else 7)
+            if anchor:
+                e.registers((t + 1800) // 3600, reg, 10, 20, 30)  # the nearest hour, as feed() takes it
+        assert a.running() == b.running() and a.pending == b.pending
+    assert a.state() == b.state() and a.month() == b.month() and a.running() == b.running()
+
+
+def _margin_by_sorting(others, day_max, so_far, top, steps):
+    """The margin as first written (every list sorted and copied): the
+    reference the dongle's allocation-free version must equal."""
+    best = sorted(others, reverse=True)
+    x = day_max if day_max > so_far else so_far
+    cur = sorted(best + [x], reverse=True)[:top]
+    k = len(cur)
+    nxt = E.step_of(sum(cur), k, steps)[2]
+    if nxt is None:
+        return None
+    m = k * nxt - sum(best[: k - 1]) - so_far
+    return m if m > 0 else 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(days=st.lists(st.integers(min_value=0, max_value=120000), min_size=0, max_size=31),
+       day_max=st.integers(min_value=0, max_value=120000), so_far=st.integers(min_value=0, max_value=120000),
+       top=st.integers(min_value=1, max_value=6), small=st.booleans())
+def test_margin_equals_the_sorting_version(days, day_max, so_far, top, small):
+    steps = (0, 100, 200, 300) if small else E.DEFAULT_STEPS
+    assert E.margin(days, day_max, so_far, top, steps) == _margin_by_sorting(days, day_max, so_far, top, steps)
+
+
+@settings(max_examples=60, deadline=None)
+@given(hours=st.lists(st.tuples(st.integers(min_value=0, max_value=24 * 70), st.integers(min_value=0, max_value=9000),
+                                st.sampled_from([E.METER, E.ESTIMATED, E.MISSING])), min_size=1, max_size=60),
+       top=st.integers(min_value=1, max_value=4), restore=st.booleans())
+def test_running_margin_kept_between_bookings_equals_margin_from_the_month(hours, top, restore):
+    """running() keeps the other days' largest maxima until an hour is
+    booked (or the day changes, or a state is restored): after every
+    booking, for an hour in progress on any day, its margin is margin() of
+    the month's days as they stand."""
+    h0 = E.seconds(2026, 1, 1) // 3600
+    e = E.Energy(OSLO, top=top)
+    e.power((h0 + 24 * 80) * 3600, 1800)
+
+    def check(probe):
+        e.last[0] = [probe * 3600 + 600, 1800]
+        got = e.running()
+        y, m, d = E.local_hour(OSLO, probe)[:3]
+        rec = e._month_rec(y, m, False)
+        others, day_max = [], 0
+        for day, v in (rec[7].items() if rec is not None else ()):
+            if day == d:
+                day_max = v[0] if v[0] > 0 else 0
+            elif v[0] >= 0:
+                others.append(v[0])
+        assert got["margin_wh"] == _margin_by_sorting(others, day_max, got["so_far_wh"], top, e.steps)
+        assert got["hour"] == probe and got["month"] == "%04d-%02d" % (y, m)
+
+    fixed = h0 + 24 * 3 + 5
+    for k, (dh, wh, src) in enumerate(hours):
+        before = json.loads(json.dumps(e.state()))
+        check(fixed)  # asked before the booking ...
+        e.book((h0 + dh, wh, 0, None, None, src))
+        check(fixed)  # ... and after it: not what was kept before
+        check(h0 + dh)
+        if restore and k % 3 == 1:
+            e.restore(before)  # back to the month before this booking: nothing kept from after it
+            check(fixed)
+            check(h0 + dh)
+            e.book((h0 + dh, wh, 0, None, None, src))
+
+
 def test_receive_time_carried_by_the_reading():
     """A reading without a meter time but with received_at (hostlib sets it) is integrated on it."""
     from protocols.reading import Meter, Reading, Register

@@ -172,3 +172,25 @@ def test_energy_sensors_from_the_dongle_are_the_host_bridges(tmp_path):
     assert d == hm
     last = json.loads([p for t, p in d if t == topic][-1])
     assert (last["hour"], last["month"], last["step"]) == ("2026-01-05T03:00:00+01:00", "2026-01", 1)
+
+
+def test_a_kaifa_list_2_with_mqtt_and_energy_allocates_at_most_8_kb():
+    """Issue 15's target (at most 8 KB allocated per list-2 frame, UART bytes
+    to the published messages) holds with the energy accounting on: the
+    probe of ``tools/fw-mem --mqtt-only --energy`` (webassembly VM, 32-bit,
+    the .mpy bundle, ten simulated Kaifa list 2 per pass, reading and energy
+    sensors published). Allocation counts are exact on this VM; 8,724 B
+    before h33's cuts, 5,064 B after (docs/benchmarks.md)."""
+    import importlib.machinery
+    import importlib.util
+    import statistics
+
+    tf.need("wasm")
+    loader = importlib.machinery.SourceFileLoader("fw_mem", str(REPO / "tools" / "fw-mem"))
+    spec = importlib.util.spec_from_loader("fw_mem", loader)
+    fw_mem = importlib.util.module_from_spec(spec)
+    loader.exec_module(fw_mem)
+    pe = fw_mem.memprobe("wasm", fw_mem._kaifa_frames(10), "energy")
+    assert pe["published"] > 0, pe
+    per = statistics.median(pe["per_frame"]) // 10
+    assert 1000 < per <= 8 * 1024, pe

@@ -148,3 +148,32 @@ def test_every_sensor_hanreader_announces_is_allowed_by_home_assistant():
         assert ha_allows(dc, sc, unit), key
     for obj, name, field, unit, dc, sc in E._SENSORS:
         assert ha_allows(dc, sc, unit), obj
+
+
+def _slug_byte_by_byte(text):
+    out = []
+    for o in str(text).encode():
+        out.append(chr(o) if 48 <= o <= 57 or 65 <= o <= 90 or 97 <= o <= 122 or o in (95, 45) else "_")
+    return "".join(out) or "_"
+
+
+def test_slug_returns_a_text_that_is_already_one_and_agrees_byte_by_byte():
+    """slug() gives back a text that needs no change (a meter id, at every
+    reading: nothing made on the dongle); any other is the byte-by-byte
+    replacement, as before (h33)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from protocols.mqtt import slug
+
+    ident = "7359992891237028"
+    assert slug(ident) is ident
+    assert slug("Kaifa MA304H3E") == "Kaifa_MA304H3E" and slug("") == "_" and slug("Zürich-1") == "Z__rich-1"
+    assert slug(6970631409168767) == "6970631409168767"
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.characters(max_codepoint=0x2FF), max_size=20))
+    def same(text):
+        assert slug(text) == _slug_byte_by_byte(text)
+
+    same()
