@@ -491,45 +491,29 @@ class Energy:
                 self.last[q] = [t, p]
 
     def _integrate(self, q, t0, t1, p, dt=None):
-        if t0 >= t1:
-            return
-        hr = self._hr
-        if hr is not None and hr[1] <= t0 and t1 <= hr[2]:
-            # Within the hour of the last call (nearly always): no hour or
-            # floor arithmetic on the UTC seconds (big integers on 32 bits).
-            h = hr[0]
-            a = self.anchor
-            if a is None or h >= a[0]:
-                rec = self.pending.get(h)
-                if rec is None:
-                    rec = [0, 0, 0, 0, 0]
-                    self.pending[h] = rec
-                    self._trim()
-                if dt is None:
-                    dt = t1 - t0
-                rec[q] += p * dt
-                if q == 0:
-                    rec[4] += dt
-            return
-        h = t0 // 3600
-        start = h * 3600
-        self._hr = (h, start, start + 3600)
-        floor = self.anchor[0] * 3600 if self.anchor is not None else None
+        # The hour is kept between samples (h, its UTC start and end): on 32
+        # bits each sum on UTC seconds makes a big integer, and a sample
+        # nearly always falls in the hour of the one before.
+        a = self.anchor
         while t0 < t1:
-            h = t0 // 3600
-            end = (h + 1) * 3600
-            if end > t1:
-                end = t1
-            if floor is None or t0 >= floor:
+            hr = self._hr
+            if hr is None or t0 < hr[1] or t0 >= hr[2]:
+                h = t0 // 3600
+                hr = self._hr = (h, h * 3600, (h + 1) * 3600)
+            h = hr[0]
+            end = hr[2] if hr[2] < t1 else t1
+            if a is None or h >= a[0]:  # not before the anchor's hour
                 rec = self.pending.get(h)
                 if rec is None:
                     rec = [0, 0, 0, 0, 0]
                     self.pending[h] = rec
                     self._trim()
-                rec[q] += p * (end - t0)
+                d = dt if dt is not None and end == t1 else end - t0  # dt: the whole span's, if given
+                rec[q] += p * d
                 if q == 0:
-                    rec[4] += end - t0
+                    rec[4] += d
             t0 = end
+            dt = None
 
     def _trim(self):
         while len(self.pending) > self.max_pending:
