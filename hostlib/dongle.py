@@ -86,7 +86,10 @@ def reading_from_dict(d):
             regs.append(TimedRegister(r.get("obis"), r.get("name"), raw, scaler, r.get("unit"), r.get("time")))
         else:
             regs.append(Register(r.get("obis"), r.get("name"), raw, scaler, r.get("unit")))
-    return Reading(meter, d.get("time"), regs, received_at=d.get("received_at"))
+    auth = d.get("authenticated")  # only in the reading of a ciphered push
+    if auth is not None and not isinstance(auth, bool):
+        raise DongleLineError("'authenticated' must be true or false, found %r" % (auth,))
+    return Reading(meter, d.get("time"), regs, authenticated=auth, received_at=d.get("received_at"))
 
 
 def parse_line(line):

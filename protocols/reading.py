@@ -120,14 +120,16 @@ class Reading:
       frame: an aware ``datetime`` in UTC on CPython (ISO text on
       MicroPython), or None (a file without timestamps). A recording's
       timestamps give it on replay;
-    * ``registers``: the :class:`Register` objects, in the order sent.
+    * ``registers``: the :class:`Register` objects, in the order sent;
+    * ``authenticated``: None for a plaintext push; for a ciphered one,
+      True when its tag was verified with the authentication key, False
+      when it was not (no tag, security control 0x20/0x21, or a tag but no
+      authentication key given; docs/security.md). In the JSON only when
+      not None (right after ``time`` and ``received_at``), so a plaintext
+      reading's line is unchanged.
 
-    Extra facts that are not part of the JSON schema ride along as
-    attributes: ``authenticated`` (None for plaintext, False when a tag was
-    present but not verified for lack of an authentication key, True when
-    verified) and ``frame_counter`` (ciphered pushes).
-
-    Two facts are in the JSON only when set (docs/reading-schema.md):
+    ``frame_counter`` (ciphered pushes) rides along as an attribute, not
+    in the JSON. Two more facts are in the JSON only when set (docs/reading-schema.md):
 
     * ``layout``: ``"unknown"`` for a push in a layout no declaration
       knows (issue 19), else None; then ``signature`` is the structure's
@@ -241,6 +243,8 @@ class Reading:
         d = {"meter": self.meter.to_dict(), "time": self.time_text}
         if self._received is not None:
             d["received_at"] = self._received
+        if self.authenticated is not None:
+            d["authenticated"] = self.authenticated
         if self.layout is not None or self.declared is not None:
             from .readingextra import extra_dict
 
@@ -275,6 +279,9 @@ class Reading:
         if self._received is not None:
             write(', "received_at": ')
             write(_jstr_new(self._received))
+        a = self.authenticated
+        if a is not None:  # a ciphered push: was its tag verified?
+            write(', "authenticated": true' if a else ', "authenticated": false')
         if self.layout is not None or self.declared is not None:
             from .readingextra import write_extra
 
@@ -315,10 +322,12 @@ class Reading:
         return "".join(parts)
 
     def __eq__(self, other):
-        """Same meter, meter time and registers (the receive time is not compared)."""
+        """Same JSON but for the receive time: meter, meter time, whether
+        authenticated, registers (and the facts of an unknown layout)."""
         if not isinstance(other, Reading):
             return False
         return (self.meter == other.meter and self.time_text == other.time_text
+                and self.authenticated == other.authenticated
                 and self.signature == other.signature and self.positions == other.positions
                 and self.declared == other.declared
                 and [r.to_dict() for r in self.registers] == [r.to_dict() for r in other.registers])

@@ -86,6 +86,9 @@ class Broker:
         return "%s://127.0.0.1:%d" % ("mqtts" if self.certs else "mqtt", self.port)
 
     def start(self):
+        if self.proc is not None and self.proc.poll() is None:
+            # A second process would lose the first one's handle and outlive the tests.
+            raise RuntimeError("mosquitto on port %d is already running" % self.port)
         self.log = open(os.path.join(self.folder, "mosquitto.log"), "ab")
         self.proc = subprocess.Popen([self.exe, "-c", self.conf], stdout=self.log, stderr=subprocess.STDOUT)
         _wait_port(self.port)

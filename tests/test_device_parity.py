@@ -59,6 +59,17 @@ def host_lines():
                 data = f.read()
             for line in _dump().p1_lines(data):
                 out.append(folder + "/" + name + " " + line)
+    # Every ciphered capture, decrypted by the host's decryptor (hostlib.crypto,
+    # the cryptography package) with its keys and without the authentication
+    # key (dump_readings.keyed_lines; the device decrypts with protocols.security).
+    from hostlib.crypto import Decryptor
+
+    for folder in capture_data.folders_of("keyed"):
+        with open(os.path.join(CAPTURES, folder, "keys.json")) as f:
+            keys = json.load(f)
+        names = [n for n in capture_data.data_files(folder) if n.endswith(".hex")]
+        out.extend(_dump().keyed_lines(folder, names, keys, lambda rel: read_hex(os.path.join(CAPTURES, rel)),
+                                       Decryptor))
     return out
 
 
@@ -89,6 +100,13 @@ def test_device_json_is_identical(vm):
     device = r.stdout.decode().splitlines()
     host = host_lines()
     assert len(host) >= 50
+    # The ciphered captures are in it, each reading saying whether it was
+    # authenticated: SC 0x30 with the authentication key, without it, SC 0x20.
+    by_name = dict(h.split(" ", 1) for h in host)
+    kam = "encrypted/kamstrup-omnipower-dk-dlmsparser.hex"
+    assert '"time": "2026-03-12T15:24:30", "authenticated": true, "registers": [' in by_name[kam]
+    assert '"time": "2026-03-12T15:24:30", "authenticated": false, "registers": [' in by_name[kam + "#no-auth-key"]
+    assert '"authenticated": false, "registers": [' in by_name["mbus/netznoe-kaifa-ma309m-sample.hex"]
     assert len(device) == len(host)
     for d, h in zip(device, host):
         assert d == h

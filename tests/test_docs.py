@@ -239,8 +239,7 @@ def meter():
 def broker(tmp_path_factory):
     from mqtt_broker import Broker
 
-    b = Broker(tmp_path_factory.mktemp("broker"))
-    b.start()
+    b = Broker(tmp_path_factory.mktemp("broker"))  # started by its constructor
     yield b
     b.stop()
 

@@ -195,6 +195,17 @@ def test_bad_options(autumn, argv, msg):
     assert code == 2 and msg in err and out == ""
 
 
+def test_a_state_folder_that_cannot_be_used_is_one_line_not_an_internal_error(autumn, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    bad = str(blocker / "state")  # below a file: no folder can be made there
+    for argv in (["energy", "--state", bad, str(autumn[3])], ["read", "--live", "--state", bad, str(autumn[3])]):
+        code, out, err = run(argv)
+        assert code == 1, (argv, err)
+        assert err == "hanreader: --state %s: cannot keep the energy state there: [Errno 20] Not a directory: %r\n" % (
+            bad, bad), argv
+
+
 def test_bad_steps_files(tmp_path):
     for text, msg in (("[0, 5, 2]", "increasing"), ("[1, 5]", "start at 0"), ("0\nfive\n", "line 2"),
                       ('{"a": 1}', "JSON list")):
@@ -380,3 +391,31 @@ def test_host_zones_agree_with_zoneinfo_around_their_changes(name):
         for t in range(t0, t0 + 2 * 86400, 300):
             want = int(datetime.datetime.fromtimestamp(t, zi).utcoffset().total_seconds())
             assert z.utcoffset(t) == want, (name, t)
+
+
+def test_reactive_hours_follow_the_registers(autumn):
+    """Issue 14: each hour's reactive energy too (R+ and R-), from the hourly list's registers:
+    a meter hour is the difference of two hourly values, a span without them sums to it."""
+    frames, ff, rep, _path = autumn
+    regs = {}
+    for f in frames:
+        if f.list == ff.hourly:
+            r = protocols.decode_frame(f.frame)
+            regs[(ff.start_u + int(f.t)) // 3600] = (r["reactive_energy_import"], r["reactive_energy_export"])
+    acct = Accountant(None, host_zone("Europe/Oslo"))
+    try:
+        for f in frames:
+            acct.feed(protocols.decode_frame(f.frame), now=ff.start_u + f.t)
+        hours = {row[0]: row for row in acct.store.hours()}
+    finally:
+        acct.close()
+    assert len(hours) == 73 and all(row[3] is not None and row[4] is not None for row in hours.values())
+    meter = [h for h in hours if h in regs and h + 1 in regs]
+    assert len(meter) == 73 - 6
+    for h in meter:
+        assert hours[h][3:6] == (regs[h + 1][0] - regs[h][0], regs[h + 1][1] - regs[h][1], "meter")
+    assert max(hours[h][3] for h in meter) > 0  # the simulated meter uses reactive energy
+    known = sorted(regs)
+    for a, b in zip(known, known[1:]):
+        for q in (0, 1):
+            assert sum(hours[h][3 + q] for h in range(a, b)) == regs[b][q] - regs[a][q]

@@ -530,29 +530,47 @@ def test_follow_says_once_when_frames_stop_and_when_they_return():
     assert events[2][1] == "meter: frames again after 50 s"  # 50 s after the last frame
 
 
-def test_read_reports_silence_on_stderr():
+def _paused_meter(run_client, pause):
+    """A meter on tcp:// that sends one frame, says nothing for ``pause`` s, then
+    sends another; ``run_client(url)`` runs the command that reads it."""
+    import time
+
     from hostlib.sinks import TcpServerSink
 
     frames = sim_frames("kaifa", 1, 2)
     srv = TcpServerSink(0)
 
     def serve():
-        srv.connected.wait(10)
+        srv.connected.wait(30)
         srv(frames[0].frame)
-        import time
-
-        time.sleep(1.6)
+        time.sleep(pause)
         srv(frames[1].frame)
 
     th = threading.Thread(target=serve, daemon=True)
     th.start()
     try:
-        code, out, err = run(["read", srv.url, "--count", "2", "--silence", "1", "--json"])
+        return run_client(srv.url)
     finally:
         th.join()
         srv.close()
+
+
+def test_read_reports_silence_on_stderr():
+    code, out, err = _paused_meter(lambda url: run(["read", url, "--count", "2", "--silence", "1", "--json"]), 1.6)
     assert code == 0, err
     assert err.count("no frame for 1 s") == 1 and err.count("frames again after") == 1
+
+
+def test_read_live_shows_silence_in_the_view_not_on_stderr():
+    # Item 9: "say so once on stderr (and in the live view)": the view shows it (stderr would
+    # scribble over the screen) until frames return.
+    from test_live_view import _screen
+
+    p, lines, seen = _paused_meter(
+        lambda url: _screen(80, 24, ["read", "--live", url, "--count", "2", "--silence", "1"], raw=True), 2.5)
+    assert p.returncode == 0, p.stderr.decode()
+    assert b"no frame for 1 s (is the meter connected and sending?)" in seen
+    assert b"no frame for" not in p.stderr and not any("no frame for" in ln for ln in lines)  # gone again
 
 
 # -- item 11: the small things ------------------------------------------------------------------------
@@ -590,6 +608,13 @@ def test_small_errors_have_the_right_status_and_words():
     assert b"simulating an Aidon" in p.stderr and b"sent 1 frame\n" in p.stderr
     code, out, err = run(["decode", "-"], sim_frames("aidon", 3, 1)[0].frame)
     assert "1 frame decoded" in err
+
+
+def test_counts_agree_with_their_number():
+    # "1 readings, 1 hours", "1 frames rejected": every summary says 1 thing, 2 things.
+    one = os.path.join(CAPTURES, "aidon", "elwiz-list3-6534.hex")
+    code, out, err = run(["energy", one])
+    assert code == 0 and err == "hanreader: 1 reading, 0 hours (0 estimated, 0 missing)\n"
 
 
 def test_dongle_status_lines_print_as_json():

@@ -28,7 +28,7 @@ def _recording(path):
     return frames
 
 
-def _screen(cols, rows, argv):
+def _screen(cols, rows, argv, raw=False):
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
@@ -55,7 +55,8 @@ def _screen(cols, rows, argv):
     screen = pyte.Screen(cols, rows)
     stream = pyte.ByteStream(screen)
     stream.feed(bytes(seen))
-    return p, [line.rstrip() for line in screen.display]
+    lines = [line.rstrip() for line in screen.display]
+    return (p, lines, bytes(seen)) if raw else (p, lines)
 
 
 @pytest.mark.parametrize("cols, rows", [(80, 24), (120, 40)])

@@ -184,6 +184,21 @@ def test_captures_published(vendor, tmp_path, broker, sub):
     assert (avail, "offline", True) in kept
 
 
+def test_the_summary_counts_one_reading_and_one_rejected_frame(tmp_path, broker, sub):
+    good = open(os.path.join(CAPTURES, "aidon", "elwiz-list3-6534.hex")).read()
+    frame = mqtt_streams.mptest.read_hex("aidon/elwiz-list3-6534.hex")
+    bad = bytearray(frame)
+    bad[40] ^= 0x01  # one bit flipped inside the information field: the FCS fails
+    path = tmp_path / "one.hex"
+    path.write_text(good + "\n" + bytes(bad).hex() + "\n")
+    r = run_cli("mqtt", str(path), "--broker", broker.url, "--fast", "--bridge-id", "one", "--topic-prefix", "one",
+                "--discovery-prefix", "oneha")
+    assert r.returncode == 0, r.stderr
+    # the bridge's availability + connectivity config, 18 register configs, one state
+    assert "hanreader: 1 reading published to %s (21 messages), 1 frame rejected\n" % broker.url[len("mqtt://"):] \
+        in r.stderr, r.stderr
+
+
 def test_no_discovery_and_meter_name(tmp_path, broker, sub):
     path = stream_file(tmp_path, "aidon")
     r = run_cli("mqtt", path, "--broker", broker.url, "--fast", "--bridge-id", "nd", "--topic-prefix", "nd",

@@ -314,6 +314,30 @@ def plural(n, word):
     return "%d %s%s" % (n, word, "" if n == 1 else "s")
 
 
+def accountant(args, live, top=3, steps=None):
+    """The energy accounting of ``--tz``/``--state`` (``energy``, ``read --live``,
+    ``mqtt --energy``): a ``hostlib.energy.Accountant`` keeping its hours in
+    ``--state`` DIR, by default for a ``live`` source in $XDG_STATE_HOME/hanreader
+    (a file without ``--state``: in memory). A bad zone is a usage error, a
+    folder that cannot hold the database a one-line failure."""
+    import sqlite3
+
+    from ..energy import Accountant, default_state_dir, host_zone
+    from protocols import energy as core
+
+    try:
+        zone = host_zone(args.tz)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    state = args.state
+    if state is None and live:
+        state = default_state_dir()
+    try:
+        return Accountant(state, zone, top, core.DEFAULT_STEPS if steps is None else steps)
+    except (OSError, sqlite3.Error) as e:
+        raise Fail("--state %s: cannot keep the energy state there: %s" % (state, e)) from None
+
+
 class KeyNotice:
     """Says once when --key was given but the meter sends plaintext (the key is not used)."""
 

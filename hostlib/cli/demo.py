@@ -1,6 +1,6 @@
 # hostlib/cli/demo.py: ``hanreader demo``: a simulated meter into the reader, with a live view.
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
-from ._common import EXIT_OK, add_meter, err, positive
+from ._common import EXIT_OK, add_meter, err, plural, positive
 
 ORDER = 60
 
@@ -30,5 +30,6 @@ def run(args):
                             speed=args.speed, history=args.history * 60.0, seed=args.seed,
                             snapshot_every=args.every)
     c = reader.counters()
-    err("demo ended: %d readings, %d frames ok, %d rejected" % (dash.readings, c["accepted"], c["rejected"]))
+    err("demo ended: %s, %s ok, %d rejected" % (plural(dash.readings, "reading"), plural(c["accepted"], "frame"),
+                                                c["rejected"]))
     return EXIT_OK

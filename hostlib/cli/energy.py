@@ -4,8 +4,8 @@ import json
 import os
 import re
 
-from ._common import (EXIT_FAIL, EXIT_OK, RejectReporter, UsageError, add_keys, add_serial, decryptor, err, opener,
-                      out, positive, stopper)
+from ._common import (EXIT_FAIL, EXIT_OK, RejectReporter, UsageError, accountant, add_keys, add_serial, decryptor, err,
+                      opener, out, plural, positive, stopper)
 
 ORDER = 60
 
@@ -33,24 +33,19 @@ def add_parser(sub):
 
 
 def run(args):
-    from ..energy import Accountant, account_file, host_zone, load_steps, now_utc, render
+    from ..energy import account_file, load_steps, now_utc, render
     from ..reader import HanReader, follow
     from protocols import energy as core
 
     if args.month is not None and not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", args.month):
         raise UsageError("--month: expected YYYY-MM, found %r" % args.month)
     try:
-        zone = host_zone(args.tz)
         steps = load_steps(args.steps) if args.steps else core.DEFAULT_STEPS
     except ValueError as e:
         raise UsageError(str(e)) from None
     live = not os.path.isfile(args.source) and args.source != "-"
-    state = args.state
-    if state is None and live:
-        from ..energy import default_state_dir
-
-        state = default_state_dir()
-    acct = Accountant(state, zone, args.top, steps)
+    acct = accountant(args, live, args.top, steps)
+    zone = acct.zone
     reader = HanReader(decrypt=decryptor(args), on_reject=RejectReporter(args.quiet))
     n = 0
     try:
@@ -80,5 +75,6 @@ def run(args):
         out(render(report, running if not args.month else None))
     if not args.quiet:
         c = acct.energy.counters
-        err("%d readings, %d hours (%d estimated, %d missing)" % (n, c["hours"], c["estimated"], c["missing"]))
+        err("%s, %s (%d estimated, %d missing)" % (plural(n, "reading"), plural(c["hours"], "hour"), c["estimated"],
+                                                    c["missing"]))
     return EXIT_OK if n else EXIT_FAIL

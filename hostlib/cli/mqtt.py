@@ -7,10 +7,9 @@ line, and appears in no output."""
 
 import argparse
 import json
-import sqlite3
 
-from ._common import (EXIT_FAIL, EXIT_OK, Fail, RejectReporter, UsageError, add_keys, add_serial, decryptor, err,
-                      opener, positive, stopper)
+from ._common import (EXIT_FAIL, EXIT_OK, Fail, RejectReporter, UsageError, accountant, add_keys, add_serial,
+                      decryptor, err, opener, plural, positive, stopper)
 
 ORDER = 25
 
@@ -140,8 +139,8 @@ def run(args):
         err("1 reading without a meter id was not published: no list 2/3 told the id (give --meter-name)")
     if not args.quiet:
         c = reader.counters()
-        err("%d reading%s published to %s (%d messages), %d frames rejected"
-            % (n, "" if n == 1 else "s", bridge.where, bridge.published, c["rejected"]))
+        err("%s published to %s (%s), %s rejected"
+            % (plural(n, "reading"), bridge.where, plural(bridge.published, "message"), plural(c["rejected"], "frame")))
     return EXIT_OK if n else EXIT_FAIL
 
 
@@ -154,16 +153,4 @@ def _energy(args):
         return None
     import os
 
-    from ..energy import Accountant, default_state_dir, host_zone
-
-    try:
-        zone = host_zone(args.tz)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    state = args.state
-    if state is None and not os.path.isfile(args.source):
-        state = default_state_dir()
-    try:
-        return Accountant(state, zone)
-    except (OSError, sqlite3.Error) as e:
-        raise Fail("--state %s: cannot keep the energy state there: %s" % (state, e)) from None
+    return accountant(args, live=not os.path.isfile(args.source))

@@ -2,8 +2,8 @@
 # Copyright (c) 2026 The hanreader contributors. MIT licence.
 import json
 
-from ._common import (EXIT_FAIL, EXIT_OK, Fail, KeyNotice, RejectReporter, UsageError, add_keys, add_output, add_serial,
-                      decryptor, emit, err, opener, plural, positive, stopper)
+from ._common import (EXIT_FAIL, EXIT_OK, KeyNotice, RejectReporter, UsageError, accountant, add_keys, add_output,
+                      add_serial, decryptor, emit, err, opener, plural, positive, stopper)
 
 ORDER = 20
 
@@ -101,21 +101,8 @@ def run(args):
 
 
 def _accountant(args):
-    """The live view's energy accounting (hostlib.energy.Accountant): kept in
-    the state folder for a live source, as ``hanreader energy`` keeps it."""
+    """The live view's energy accounting: kept in the state folder for a live
+    source, as ``hanreader energy`` keeps it."""
     import os
-    import sqlite3
 
-    from ..energy import Accountant, default_state_dir, host_zone
-
-    try:
-        zone = host_zone(args.tz)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    state = args.state
-    if state is None and not os.path.isfile(args.source):
-        state = default_state_dir()
-    try:
-        return Accountant(state, zone)
-    except (OSError, sqlite3.Error) as e:
-        raise Fail("--state %s: cannot keep the energy state there: %s" % (state, e)) from None
+    return accountant(args, live=not os.path.isfile(args.source))

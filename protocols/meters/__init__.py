@@ -49,7 +49,7 @@ meter is known. The catalogue for the host (``names``, ``entries``,
 _INDEX = """
 aidon Aidon AID,ADN AIDON - registers zero_is_local 31.7:-1,51.7:-1,71.7:-1,32.7:-1,52.7:-1,72.7:-1,*.8:1
 kaifa Kaifa KFM KFM - values three_wire_ul2 31.7:-3,51.7:-3,71.7:-3,32.7:-1,52.7:-1,72.7:-1
-kamstrup Kamstrup KAM Kamstrup - pairs ct_milliamp,one_wh_variants,centivolt_above_1000 31.7:-2,51.7:-2,71.7:-2,13.7:-2,33.7:-2,53.7:-2,73.7:-2,*.8:1
+kamstrup Kamstrup KAM Kamstrup - pairs ct_milliamp,one_wh_variants,centivolt_above_1000,ct_milliamp_by_power 31.7:-2,51.7:-2,71.7:-2,13.7:-2,33.7:-2,53.7:-2,73.7:-2,*.8:1
 iskraemeco Iskraemeco ISK ISK ~ positional - 32.7:-1,52.7:-1,72.7:-1,31.7:-2,51.7:-2,71.7:-2,13.7:-3
 landisgyr Landis+Gyr LGZ - ~ positional vse_push 31.7:-2,51.7:-2,71.7:-2
 austria - - - ~ positional - -
@@ -61,6 +61,7 @@ elgama_p1 Elgama - - EGM p1 - -
 fluvius - - - FLU p1 unit_without_star -
 warmtelink - - - NWA p1 unpadded_crc -
 smarty - - - LUX p1 - -
+nes_p1 - - - NES p1 long_clock -
 """
 
 def find(col, value):

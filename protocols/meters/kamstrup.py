@@ -18,7 +18,14 @@ Quirks, each decided per frame from the meter type (the value of
   (Switzerland) send energy in 1 Wh (amsreader-firmware issue #239;
   ``...BN243...`` Norway and Finland, ``BN143`` Denmark keep 10 Wh);
 * ``centivolt_above_1000``: a raw voltage above 1000 cannot be volts: 0.01 V
-  (Swedish units, Bornholm Omnipower).
+  (Swedish units, Bornholm Omnipower);
+* ``ct_milliamp_by_power``: the Danish push list sends no meter type; its
+  per-phase power, voltage, current and power factor tell a CT meter's
+  0.001 A: at 0.01 A, P/(U x I) would be a tenth of the sent PF on every
+  loaded phase (amsreader-firmware issue #216: a CT installation, 3 x ~91 A,
+  agreeing with sqrt(P^2 + Q^2) = 63.4 kVA; read at 0.01 A, 910 A behind a
+  250 A fuse). Kamstrup's documents do not give the resolution (a meter
+  setting, not pushed).
 """
 
 LISTS = """

@@ -4,7 +4,7 @@
 # Not a test module itself (no test_ prefix).
 import mptest
 import mqtt_streams
-from protocols.decoder import Reader
+from protocols.decoder import Reader, decode_frame
 from protocols.mqtt import Messages
 
 
@@ -26,6 +26,19 @@ def main():
     r = Reader()
     for rd in r.feed(mptest.read_data("p1/dsmr50-iskra-mt382.txt")):
         show(m.reading(rd))
+    # A ciphered push (SC 0x30, Kamstrup Omnipower, published test keys): the
+    # state says "authenticated": true, then false without the
+    # authentication key; no sensor is announced for it.
+    import json
+
+    from protocols.security import make_decryptor
+
+    keys = json.loads(mptest.read_data("encrypted/keys.json"))["kamstrup-omnipower-dk-dlmsparser.hex"]
+    frame = mptest.read_hex("encrypted/kamstrup-omnipower-dk-dlmsparser.hex")
+    m = Messages("ciphered", sw_version="0.1.0")
+    for ak in (keys["auth_key"], None):
+        show(m.reading(decode_frame(frame, make_decryptor(keys["key"], ak))))
+    keys = frame = None
     m = Messages("named", topic_prefix="home/han", discovery_prefix="ha", meter_name="House meter")
     for rel, rd in mqtt_streams.stream("aidon"):
         show(m.reading(rd))

@@ -6,7 +6,12 @@
 # every P1 telegram (.txt) in its four line-end forms (p1_forms), each read
 # by a Reader (protocol detection, the framer, flush at the end). A .hex
 # capture is one HDLC frame, the frames of one push, or a bare APDU (issue 19).
+# Last, every ciphered capture (folders with a keys.json) decrypted with its
+# published keys (keyed_lines: the device's protocols.security decryptor
+# here, hostlib's on the host), and again without the authentication key
+# where one is published: the JSON's "authenticated" (docs/security.md).
 import gc
+import json
 import os
 
 import mptest
@@ -51,6 +56,41 @@ def p1_lines(data):
     return out
 
 
+def decode_keyed(data, dec):
+    """The reading of one ciphered capture through ``dec`` (None: no key):
+    a bare APDU (``DB``/``DC``), HDLC frames or M-Bus frames of one push."""
+    if data[0] in (0xDB, 0xDC):
+        return decode_apdu(data, dec)
+    errors = []
+    r = Reader(decrypt=dec, protocol="hdlc" if data[0] == 0x7E else "mbus", max_frame=2049,
+               on_reject=errors.append)
+    out = r.feed(data) + r.flush()
+    if out:
+        return out[0]
+    raise errors[0]
+
+
+def keyed_lines(folder, names, keys, read, make_decryptor):
+    """(label, JSON or "error <kind>") for every capture of a keyed folder:
+    with its keys, then (where an authentication key is published) with the
+    key alone, labelled ``#no-auth-key``."""
+    out = []
+    for name in names:
+        k = keys.get(name)
+        runs = [("", None if k is None else make_decryptor(k["key"], k["auth_key"]))]
+        if k is not None and k["auth_key"] is not None:
+            runs.append(("#no-auth-key", make_decryptor(k["key"], None)))
+        for label, dec in runs:
+            try:
+                text = decode_keyed(read(folder + "/" + name), dec).to_json()
+            except HanError as e:
+                text = "error " + e.kind
+            out.append(folder + "/" + name + label + " " + text)
+            text = dec = None
+            gc.collect()
+    return out
+
+
 def main():
     base = mptest.captures_dir()
     for folder in sorted(os.listdir(base)):
@@ -81,6 +121,19 @@ def main():
             if name.endswith(".txt"):
                 for line in p1_lines(mptest.read_data(folder + "/" + name)):
                     print(folder + "/" + name + " " + line)
+    from protocols.security import make_decryptor
+
+    for folder in sorted(os.listdir(base)):
+        try:
+            names = sorted(os.listdir(base + "/" + folder))
+        except OSError:
+            continue
+        if "keys.json" not in names:
+            continue
+        keys = json.loads(mptest.read_data(folder + "/keys.json"))
+        names = [n for n in names if n.endswith(".hex")]
+        for line in keyed_lines(folder, names, keys, mptest.read_hex, make_decryptor):
+            print(line)
 
 
 main()

@@ -63,6 +63,7 @@ def decode(data, dec):
 
 def same(reading, exp):
     got = json.loads(reading.to_json())
+    assert got["authenticated"] is exp["authenticated"], (got.get("authenticated"), exp["authenticated"])
     assert got["meter"] == exp["meter"], (got["meter"], exp["meter"])
     assert got["time"] == exp["time"], (got["time"], exp["time"])
     g = got["registers"]
@@ -109,6 +110,7 @@ def test_captures_decrypt_and_decode():
                 continue
             r = decode(data, dec)
             if name in REGISTERS_ONLY:
+                assert json.loads(r.to_json())["authenticated"] is e["authenticated"], name
                 got = json.loads(r.to_json())["registers"]
                 assert [(x["obis"], x["value"]) for x in got] == [
                     (x["obis"], x["value"]) for x in e["registers"]
@@ -141,6 +143,7 @@ def test_wrong_key_and_missing_key():
             # no authentication key: decrypted, not authenticated
             r = decode(data, make_decryptor(k["key"]))
             assert r.authenticated is False, name
+            assert ', "authenticated": false, ' in r.to_json(), name
 
 
 def test_replay_detected():
