@@ -143,7 +143,6 @@ class App:
         self._verified = 0  # messages that passed their checksum
         self._uart_retry = None
         self._buf = bytearray(_CHUNK)
-        self._line = None  # Line, with Wi-Fi (made at the first reading)
         self._mv = memoryview(self._buf)
         self.reader = Reader(
             decrypt=self._decryptor(),
@@ -320,9 +319,9 @@ class App:
         print(line)
 
     def emit_reading(self, reading):
-        # Written in pieces: without Wi-Fi the JSON line is never built whole
+        # Written in pieces: without MQTT the JSON line is never built whole
         # in the heap; with it, the pieces are also copied into one buffer
-        # kept from reading to reading (Line), which MQTT publishes as the
+        # kept from reading to reading (mqttout.Line), published as the
         # state (the same text: no second to_json() per reading).
         net = self.net
         line = None
@@ -333,9 +332,7 @@ class App:
                     reading.received_at = at  # protocols.reading writes it after "time"
                 except AttributeError:  # a core without received_at
                     pass
-            line = self._line
-            if line is None:
-                line = self._line = Line()
+            line = net.line()
         out = sys.stdout.write
         try:
             if line is None:
@@ -579,39 +576,6 @@ class App:
         finally:
             for t in tasks:
                 t.cancel()
-
-
-class Line:
-    """The last reading's JSON text, as written to USB, in one buffer kept
-    from reading to reading (grown to the longest line, never shrunk): the
-    MQTT state payload is these bytes (mqttout), not a second
-    ``to_json()`` (its pieces and the joined text: about 2.4 KB a Kaifa
-    list 2 on 32 bits). ``n`` counts the lines started; ``whole`` is the
-    number of the last one written to its end (a MemoryError may cut one)."""
-
-    def __init__(self):
-        self.buf = bytearray(_LINE)
-        self.buf[:] = b""  # empty, the room kept
-        self.n = 0
-        self.whole = 0
-        self.out = None
-        self.write = self._write  # bound once: write_json calls it per piece
-
-    def start(self, out):
-        self.out = out
-        self.buf[:] = b""
-        self.n += 1
-
-    def _write(self, s):
-        self.out(s)
-        self.buf.extend(s)
-
-    def done(self):
-        self.whole = self.n
-        self.out = None
-
-
-_LINE = 2048  # Line's first room (a Kaifa list 2 with its receive time: about 1.4 KB)
 
 
 def raw_bytes(msg):

@@ -117,6 +117,7 @@ class Mqtt:
         self.errors = 0
         self.oom = 0  # readings not published: out of memory while their messages were made
         self._esens = None  # protocols.energy.EnergySensors, with energy on
+        self.line = Line()  # the app's last printed reading (the state payload)
         self._announce = False
         self._ms = _BACKOFF_MS[0]
         self._due = time.ticks_ms()
@@ -297,15 +298,15 @@ class Mqtt:
 
     def reading(self, r, line=None):
         """Publish a reading now, or keep it (the latest only) until connected.
-        ``line``: app.Line holding the reading's JSON text as just printed
-        on USB (the state payload is those bytes), or None."""
+        ``line``: ``self.line`` holding the reading's JSON text as just
+        printed on USB (the state payload is those bytes), or None."""
         if self.client is None:
             if self.pending is not None:
                 self.replaced += 1
             self.pending = r
             return
         try:
-            self._send_all(self.msgs.reading(r if line is None else _Printed(r, line)))
+            self._send_all(self.msgs.reading(r, None if line is None else line.text()))
             if self.app.energy is not None:
                 self._send_all(self._energy(r))
         except MemoryError:
@@ -374,27 +375,42 @@ class Mqtt:
             _close(c)
 
 
-class _Printed:
-    """A reading whose JSON line the app has just printed, for
-    ``Messages.reading``: ``to_json()`` gives that line's bytes (the same
-    text: Reading.to_json joins write_json's pieces) while the app's Line
-    still holds it whole, else (a reading Messages held back until its
-    meter's id came, or a line cut by MemoryError) the reading's own."""
+class Line:
+    """The last reading's JSON text, as the app writes it to USB, in one
+    buffer kept from reading to reading (made at the first, grown to the
+    longest line, never shrunk): the state payload is these bytes, not a
+    second ``to_json()`` (its pieces and the joined text: about 2.4 KB a
+    Kaifa list 2 on 32 bits). ``n`` counts the lines started; ``whole`` is
+    the number of the last one written to its end (a MemoryError may cut one)."""
 
-    __slots__ = ("meter", "registers", "r", "line", "n")
+    def __init__(self):
+        self.buf = None
+        self.n = 0
+        self.whole = 0
+        self.out = None
+        self.write = self._write  # bound once: write_json calls it per piece
 
-    def __init__(self, r, line):
-        self.meter = r.meter
-        self.registers = r.registers
-        self.r = r
-        self.line = line
-        self.n = line.n
+    def start(self, out):
+        if self.buf is None:
+            self.buf = bytearray(_LINE)
+        self.buf[:] = b""  # empty, the room kept
+        self.out = out
+        self.n += 1
 
-    def to_json(self):
-        ln = self.line
-        if ln.whole == self.n and ln.n == self.n:
-            return ln.buf
-        return self.r.to_json()
+    def _write(self, s):
+        self.out(s)
+        self.buf.extend(s)  # a str's bytes (MicroPython's bytearray takes any buffer)
+
+    def done(self):
+        self.whole = self.n
+        self.out = None
+
+    def text(self):
+        """The last line's bytes, or None if it was cut."""
+        return self.buf if self.whole == self.n else None
+
+
+_LINE = 2048  # Line's first room (a Kaifa list 2 with its receive time: about 1.4 KB)
 
 
 class _Broken(Exception):

@@ -217,8 +217,12 @@ class Net:
             return None
         return utc_now()
 
+    def line(self):
+        """mqttout.Line for the next reading's JSON text (None without MQTT)."""
+        return self.mqtt.line if self.mqtt is not None else None
+
     def reading(self, r, line=None):
-        # line: app.Line holding r's JSON text as just printed (or None)
+        # line: mqttout.Line holding r's JSON text as just printed (or None)
         if self.mqtt is not None:
             self.mqtt.reading(r, line)
 

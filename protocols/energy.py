@@ -267,22 +267,7 @@ def margin(others, day_max, so_far, top, steps):
     ``others``: the daily maxima (Wh) of the month's other days; ``day_max``:
     the largest closed hour of the running hour's day (0 if none);
     ``so_far``: the running hour's energy so far."""
-    tops = []
-    for v in others:
-        _tops_add(tops, v, top)
-    return _margin_tops(tops, day_max, so_far, top, steps)
-
-
-def _tops_add(tops, v, top):
-    """Put daily maximum ``v`` into ``tops`` (the largest seen, largest first, at most ``top``)."""
-    n = len(tops)
-    i = n
-    while i > 0 and tops[i - 1] < v:
-        i -= 1
-    if i < top:
-        tops.insert(i, v)
-        if n + 1 > top:
-            tops.pop()
+    return _margin_tops(sorted(others, reverse=True)[:top], day_max, so_far, top, steps)
 
 
 def _margin_tops(tops, day_max, so_far, top, steps):
@@ -725,7 +710,7 @@ class Energy:
             # The other days' largest maxima and the day's: they change only
             # when an hour is booked (or the day changes), not every reading.
             rec_m = self._month_rec(y, m, False)
-            tops = []
+            others = []
             day_max = 0
             if rec_m is not None:
                 for k in rec_m[7]:
@@ -733,8 +718,9 @@ class Energy:
                     if k == d:
                         day_max = v if v > 0 else 0
                     elif v >= 0:
-                        _tops_add(tops, v, self.top)
-            c = self._tops = [self._booked, y, m, d, tops, day_max]
+                        others.append(v)
+            others.sort(reverse=True)
+            c = self._tops = [self._booked, y, m, d, others[:self.top], day_max]
         return (h, so_far, proj_j // 3600, cov, p, _margin_tops(c[4], c[5], so_far, self.top, self.steps), y, m)
 
     # -- state --------------------------------------------------------------------------

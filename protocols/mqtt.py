@@ -267,9 +267,11 @@ class Messages:
             for e in m.extra:
                 yield self._extra_config(m, e)
 
-    def reading(self, reading):
+    def reading(self, reading, state=None):
         """The messages for one reading: configs of registers (or meters)
-        not announced yet, then the state."""
+        not announced yet, then the state. ``state``: the reading's JSON
+        text when the caller has it already (the dongle publishes the line
+        it printed: bytes, the same text), else it is made here."""
         key = self._identify(reading)
         if key is None:
             if self.held is not None:
@@ -284,7 +286,7 @@ class Messages:
             self._meter(key).learn(reading.meter)
             for msg in self._publish(key, held):
                 yield msg
-        for msg in self._publish(key, reading):
+        for msg in self._publish(key, reading, state):
             yield msg
 
     # -- sensors derived from readings (energy accounting, ...) ------------------------
@@ -361,7 +363,7 @@ class Messages:
         self.meters.append(m)
         return m
 
-    def _publish(self, key, reading):
+    def _publish(self, key, reading, state=None):
         m = self._meter(key)
         changed = m.learn(reading.meter)
         if self.discovery:
@@ -381,7 +383,7 @@ class Messages:
                 r = self._register(m, reg)
                 m.regs.append(r)
                 yield self._config(m, r)
-        yield (self.state_topic(key), reading.to_json(), False)
+        yield (self.state_topic(key), reading.to_json() if state is None else state, False)
 
     def _register(self, m, reg):
         name = reg.name

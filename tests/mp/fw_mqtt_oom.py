@@ -40,11 +40,11 @@ if mode == "build":
     msgs = mq.msgs
     real = msgs.reading
 
-    def failing(r):
+    def failing(r, state=None):
         calls[0] += 1
         if calls[0] % 3 == 0:
             raise MemoryError("memory allocation failed, allocating 1536 bytes")
-        return real(r)
+        return real(r, state)
 
     msgs.reading = failing
 else:
