@@ -22,8 +22,9 @@ summer = standard offset + 1 h). A line with its own capture time (M-Bus
 channels: gas, water, heat; maximum demand) gives a ``TimedRegister``
 whose ``time`` is that capture time. Buffers (``1-0:99.97.0`` power-failure
 log, ``0-0:98.1.0`` history) give the count of their entries. A clock
-``0-0:1.0.0`` that is not ``YYMMDDhhmmss[SW]`` is a ``format`` error; one
-that has the shape but is no date gives ``null``.
+``0-0:1.0.0`` that is not ``YYMMDDhhmmss[SW]`` is a ``format`` error (a
+meter declared with the ``long_clock`` quirk, NES, may write it
+``YYYYMMDD hh:mm:ss``); one that has the shape but is no date gives ``null``.
 
 Dialects, each met in the field and each a capture in tests/captures/p1:
 DSMR 2.2/3 (no CRC, the gas value on its own line), DSMR 4/5, e-MUCS
@@ -43,7 +44,7 @@ HdlcFramer-style counters.
 """
 
 from .errors import FormatError
-from .p1framer import P1Framer, QUIRKS, UNIT_WITHOUT_STAR, allows, declared, check_crc, crc_missing, is_header, needs_crc, _find_end  # noqa: F401 (P1Framer: the API)
+from .p1framer import P1Framer, QUIRKS, UNIT_WITHOUT_STAR, LONG_CLOCK, allows, declared, check_crc, crc_missing, is_header, needs_crc, _find_end  # noqa: F401 (P1Framer: the API)
 from . import obis as _obis
 from .reading import Meter, Reading, Register, _jnum, _jstr, _jstr_new
 
@@ -213,19 +214,41 @@ def _timestamp(s, std_offset):
             return None
     if s[:6] == "700101":
         return ""
-    mo = int(s[2:4])
-    d = int(s[4:6])
-    if not (1 <= mo <= 12 and 1 <= d <= _DAYS[mo - 1] and int(s[6:8]) < 24 and int(s[8:10]) < 60
-            and int(s[10:12]) < 60):
-        return ""
-    iso = "20%s-%s-%sT%s:%s:%s" % (s[0:2], s[2:4], s[4:6], s[6:8], s[8:10], s[10:12])
-    if dst is None:
+    iso = _iso("20" + s[:2], s[2:12])
+    if dst is None or not iso:
         return iso
     off = std_offset + (60 if dst else 0)
     sign = "+" if off >= 0 else "-"
     if off < 0:
         off = -off
     return iso + "%s%02d:%02d" % (sign, off // 60, off % 60)
+
+
+def _iso(y, s):
+    """``y-MM-DDThh:mm:ss`` for the year ``y`` and the ten digits
+    ``MMDDhhmmss`` of ``s``; ``""`` if they are no date."""
+    mo = int(s[0:2])
+    d = int(s[2:4])
+    if not (1 <= mo <= 12 and 1 <= d <= _DAYS[mo - 1] and int(s[4:6]) < 24 and int(s[6:8]) < 60
+            and int(s[8:10]) < 60):
+        return ""
+    return "%s-%s-%sT%s:%s:%s" % (y, s[0:2], s[2:4], s[4:6], s[6:8], s[8:10])
+
+
+def _long_clock(s):
+    """ISO 8601 for a clock ``YYYYMMDD hh:mm:ss`` (the ``long_clock`` quirk:
+    NES, amsreader-firmware issue #712), without an offset (none is sent);
+    None if ``s`` has not that shape; ``""`` if it has but is no date (year
+    0000, 1970-01-01 as for ``_timestamp``)."""
+    if len(s) != 17 or s[8] != " " or s[11] != ":" or s[14] != ":":
+        return None
+    d = s[:8] + s[9:11] + s[12:14] + s[15:]
+    for ch in d:
+        if not "0" <= ch <= "9":
+            return None
+    if d[:4] == "0000" or d[:8] == "19700101":
+        return ""
+    return _iso(d[:4], d[4:])
 
 
 # Digits a number may have: 40 (a 128-bit counter has 39); longer is no
@@ -355,14 +378,16 @@ def _value_group(groups):
     return g, None, when
 
 
-def register_for(obis_text, groups, std_offset=STD_OFFSET, star_optional=True):
+def register_for(obis_text, groups, std_offset=STD_OFFSET, quirks=UNIT_WITHOUT_STAR | LONG_CLOCK):
     """The Register for one data line, or None if its OBIS code is unreadable.
 
     Numbers come in the canonical units (``canonical``); a line with a
     capture time (M-Bus channels, maximum demand) gives a TimedRegister.
-    :raises FormatError: a clock that is no ``YYMMDDhhmmss[SW]``, a number
-    of more than MAX_DIGITS digits. ``star_optional``: a value may run into
-    its unit with no ``*`` (the ``unit_without_star`` quirk; else text)."""
+    :raises FormatError: a clock that is no ``YYMMDDhhmmss[SW]`` (nor, with
+    the ``long_clock`` quirk, ``YYYYMMDD hh:mm:ss``), a number of more than
+    MAX_DIGITS digits. ``quirks``: the P1 quirk bits its meter is allowed
+    (``unit_without_star``: a value may run into its unit with no ``*``,
+    else it is text; ``long_clock``)."""
     code = _obis_code(obis_text)
     if code is None:
         return None
@@ -387,17 +412,20 @@ def register_for(obis_text, groups, std_offset=STD_OFFSET, star_optional=True):
     text, unit, when = _value_group(groups)
     if name == "clock" or (c == 1 and d == 0 and code[4] == 0):
         iso = _timestamp(text, std_offset)
+        if iso is None and quirks & LONG_CLOCK:
+            iso = _long_clock(text)
         if iso is None and c != 1:
             # IEC 62056-21 time and date lines (1-0:0.9.1 hhmmss, 0.9.2 YYMMDD): as sent
             return Register(obis, name, text, None, None)
         if iso is None:
-            raise FormatError("P1 clock %s: expected YYMMDDhhmmss[S|W], found %r" % (obis_text, text[:20]), 0)
+            raise FormatError("P1 clock %s: expected YYMMDDhhmmss[S|W]%s, found %r" % (
+                obis_text, " or YYYYMMDD hh:mm:ss" if quirks & LONG_CLOCK else "", text[:20]), 0)
         return Register(obis, name, iso or None, None, None)
     kind = _text_kind(code)
     if kind:
         return Register(obis, name, _hex_text(text) if kind == 2 else text, None, unit)
     num = _number(text)
-    if num is None and unit is None and star_optional:
+    if num is None and unit is None and quirks & UNIT_WITHOUT_STAR:
         v, u = _split_unit(text)
         if u is not None:
             num = _number(v)
@@ -421,7 +449,7 @@ def reading_from(t, std_offset=STD_OFFSET):
     mf, bits = declared(flag)
     regs = []
     for obis_text, groups in t.lines:
-        r = register_for(obis_text, groups, std_offset, bits & UNIT_WITHOUT_STAR != 0)
+        r = register_for(obis_text, groups, std_offset, bits)
         if r is not None:
             regs.append(r)
     manufacturer = mf or flag or None

@@ -22,12 +22,16 @@ is_header = is_p1_header  # (one place for every protocol's signature: protocols
 # * ``unpadded_crc``: a CRC of 1-3 hex digits, not zero-padded
 #   (``/NWA-WARMTELINK`` ``!B9F``); otherwise ``format``;
 # * ``unit_without_star``: a value may run into its unit with no ``*``
-#   (Fluvius ``(000123.456kWh)``, protocols/p1.py); otherwise kept as text.
-QUIRKS = ("crc_optional", "unpadded_crc", "unit_without_star")
+#   (Fluvius ``(000123.456kWh)``, protocols/p1.py); otherwise kept as text;
+# * ``long_clock``: the clock ``0-0:1.0.0`` may be written
+#   ``YYYYMMDD hh:mm:ss`` (NES ``(20240111 09:35:00)``, protocols/p1.py);
+#   otherwise it is ``format``, as any clock not ``YYMMDDhhmmss[SW]``.
+QUIRKS = ("crc_optional", "unpadded_crc", "unit_without_star", "long_clock")
 CRC_OPTIONAL = 1  # bit i: QUIRKS[i]
 UNPADDED_CRC = 2
 UNIT_WITHOUT_STAR = 4
-_ANY = (None, 7)  # an undeclared ident: no manufacturer, every quirk
+LONG_CLOCK = 8
+_ANY = (None, 15)  # an undeclared ident: no manufacturer, every quirk
 
 _DECLARED = {}  # P1 ident (3 letters, upper case) -> (manufacturer or None, quirk bits)
 

@@ -83,8 +83,9 @@ def test_replay_gives_the_input_an_example_names():
         return json.loads(p.stdout)
 
     out = replay(13, 5)
-    # (the bytes depend on the seed corpus, tests/captures: a new capture changes them)
-    assert out["input"] == 5 and out["kind"] == "hdlc" and out["hex"].startswith("7ea")
+    # (the bytes, and which kind input 5 is, depend on the seed corpus, tests/captures:
+    # a new capture changes them)
+    assert out["input"] == 5 and out["kind"] in ("hdlc", "mbus", "apdu", "p1") and len(out["hex"]) >= 20
     assert replay(13, 5) == out and replay(14, 5)["hex"] != out["hex"]
 
 

@@ -357,6 +357,20 @@ def test_text_hex_and_stdin_of_a_telegram_give_the_same_reading(tmp_path):
     assert bad.returncode == 1
 
 
+def test_amsreader_hex_dump_text_and_stdin_give_the_same_reading(tmp_path):
+    # amsreader-firmware keeps P1 telegrams as one line of upper-case hex bytes
+    # (test/payloads/nes/gh712-1.hex @ a88a0beb): read as it is, it is the telegram.
+    t = raw("nes-83335-dk-gh712-1.txt")
+    hexf = tmp_path / "gh712-1.hex"
+    hexf.write_text(" ".join("%02X" % b for b in t))
+    assert hexf.read_text().startswith("2F 4E 45 53 35 3A 38 33 33 33 35 2D 33 45 0D 0A 0D 0A 30 2D")
+    runs = [_cli([os.path.join(P1_DIR, "nes-83335-dk-gh712-1.txt")]), _cli([str(hexf)]), _cli(["-"], stdin=t)]
+    assert [r.returncode for r in runs] == [0, 0, 0], [r.stderr for r in runs]
+    assert runs[0].stdout == runs[1].stdout == runs[2].stdout
+    got = json.loads(runs[0].stdout.decode().splitlines()[0])
+    assert (got["time"], plain(got["registers"])) == ("2024-01-11T09:35:00", EXPECTED["nes-83335-dk-gh712-1.txt"]["registers"])
+
+
 # -- one set of units across protocols -------------------------------------------------------
 
 

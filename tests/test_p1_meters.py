@@ -163,3 +163,39 @@ def test_limiter_threshold_is_in_watts():
     # P1 (dsmr_parser TELEGRAM_V2_2 "0-0:17.0.0(0999.00*kW)"): 999 kW = 999000 W.
     r = decode_telegram(raw("dsmr22-iskra-mt382.txt")).register("0-0:17.0.0.255")
     assert (r.name, r.value, r.unit) == ("limiter_threshold", 999000, "W")
+
+
+def test_nes_clock_written_yyyymmdd_hh_mm_ss_is_read_long_clock():
+    # Regression: amsreader-firmware test/payloads/nes/gh712-1.hex @ a88a0beb (issue #712),
+    # saved as tests/captures/p1/nes-83335-dk-gh712-1.txt, was read before the P1 framer
+    # rewrite (its clock kept as text) and then rejected as a `format` error.
+    t = raw("nes-83335-dk-gh712-1.txt")
+    assert t.startswith(b"/NES5:83335-3E\r\n") and b"\r\n0-0:1.0.0(20240111 09:35:00)\r\n" in t
+    r = decode_telegram(t)
+    assert (r.meter.manufacturer, r.time_text, r["clock"]) == ("NES", "2024-01-11T09:35:00", "2024-01-11T09:35:00")
+    imp = r.register("1-0:1.8.0.255")
+    assert (imp.value, imp.unit) == (36273, "Wh")  # 00036.273*kWh
+    assert (r["1-0:1.7.0.255"], r["1-0:4.8.0.255"], r["1-0:32.7.0.255"], r["1-0:31.7.0.255"]) == (193, 27954, 237.2, 1.3)
+    readings, kinds = stream(t)
+    assert len(readings) == 1 and kinds == []
+    assert readings[0].time.isoformat() == "2024-01-11T09:35:00+01:00"  # no offset sent: CET (reading-schema)
+
+    def clock(ident, text):
+        return decode_telegram(telegram(["/%s5" % ident, "", "0-0:1.0.0(%s)" % text, "1-0:1.7.0(0000.193*kW)"]))
+
+    # A meter declared without long_clock is held to YYMMDDhhmmss[SW]; an undeclared ident may use it.
+    with pytest.raises(HanError) as ei:
+        clock("KAM", "20240111 09:35:00")
+    assert ei.value.kind == "format" and "20240111 09:35:00" in str(ei.value)
+    assert clock("XYZ", "20240111 09:35:00")["clock"] == "2024-01-11T09:35:00"
+    assert clock("NES", "240111093500W")["clock"] == "2024-01-11T09:35:00+01:00"
+    # The shape but no date: null; not the shape: still `format` for NES.
+    for text in ("20241311 09:35:00", "20240230 09:35:00", "20240111 24:00:00", "00000111 09:35:00",
+                 "19700101 00:00:00"):
+        r = clock("NES", text)
+        assert r["clock"] is None and r.time_text is None, text
+    assert clock("NES", "20240229 23:59:59")["clock"] == "2024-02-29T23:59:59"
+    for text in ("hello", "2024-01-11 09:35:00", "20240111 09:35", "20240111T09:35:00", "2024011a 09:35:00"):
+        with pytest.raises(HanError) as ei:
+            clock("NES", text)
+        assert ei.value.kind == "format", text

@@ -61,6 +61,7 @@ elgama_p1 Elgama - - EGM p1 - -
 fluvius - - - FLU p1 unit_without_star -
 warmtelink - - - NWA p1 unpadded_crc -
 smarty - - - LUX p1 - -
+nes_p1 - - - NES p1 long_clock -
 """
 
 def find(col, value):
