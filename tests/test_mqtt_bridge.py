@@ -602,6 +602,27 @@ def test_a_file_of_dongle_lines_is_published_and_its_status_is_json(tmp_path, br
     assert "4 readings published" in r.stderr
 
 
+def test_a_recording_is_published_with_its_timestamps(tmp_path, broker, sub):
+    # Issue 13: `mqtt` reads anything `read` reads, a recording too: the states are
+    # `decode --json` of the recording, received_at from its timestamps.
+    from hostlib.recording import RecordingWriter
+
+    path = str(tmp_path / "aidon.hanrec")
+    with open(path, "w") as f:
+        w = RecordingWriter(f, source="test", started="2026-01-05T17:00:00+01:00")
+        for i, rel in enumerate(mqtt_streams.STREAMS["aidon"]):
+            w.write(mqtt_streams.mptest.read_hex(rel), t=2.5 * i)
+    r = run_cli("mqtt", path, "--broker", broker.url, "--fast", "--bridge-id", "rec", "--topic-prefix", "rec",
+                "--discovery-prefix", "recha")
+    assert r.returncode == 0, r.stderr
+    msgs = sub.wait_for(lambda m: ("rec/bridge/rec/availability", "offline", False) in m)
+    states = [pl for t, pl, rt in msgs if t == "rec/meter/7359992891237028/state"]
+    assert states == run_cli("decode", "--json", path).stdout.splitlines()
+    assert [json.loads(pl)["received_at"] for pl in states] == [
+        "2026-01-05T16:00:00.000+00:00", "2026-01-05T16:00:02.500+00:00", "2026-01-05T16:00:05.000+00:00",
+        "2026-01-05T16:00:07.500+00:00"]
+
+
 def test_encrypted_meter_with_keys(tmp_path, broker, sub):
     keys = json.load(open(os.path.join(CAPTURES, "encrypted", "keys.json")))
     # A ciphered push in a known layout (issue 19: the dlms-cosem example, one
