@@ -334,11 +334,15 @@ class App:
                     pass
             line = net.line()
         out = sys.stdout.write
+        if line is not None:
+            try:
+                line.start(out)
+            except MemoryError:  # no room for the line's buffer (its first 2 KB): printed and published as before
+                line = None
         try:
             if line is None:
                 reading.write_json(out)
             else:
-                line.start(out)
                 reading.write_json(line.write)
                 line.done()
         finally:

@@ -410,3 +410,20 @@ def test_out_of_memory_while_publishing_keeps_the_connection_unless_a_packet_is_
     # the dongle connects again after its backoff and goes on
     assert said[0] == ("connected", None) and ("down", "_Broken: out of memory in the middle of an MQTT packet") in said
     assert oom["connects"] >= 2 and st["mqtt"] == "up"
+
+
+def test_no_room_for_the_line_buffer_prints_and_publishes_the_reading_as_before(tmp_path):
+    """The state payload is the line printed on USB, kept in mqttout.Line's
+    buffer (2 KB, made at the first reading: h33). When that buffer cannot
+    be made, the reading is printed in pieces and published from itself:
+    every USB line whole, every state the same text, nothing counted lost;
+    once made, the buffer's bytes are published."""
+    lines, st, oom = oom_run(tmp_path, "line")
+    usb = tf.readings(lines)
+    states = [json.dumps(json.loads(ln)["state"]) for ln in lines if ln.startswith('{"state": ')]
+    assert len(usb) == 9 and oom["calls"] == 2
+    assert [json.loads(s) for s in states] == [json.loads(u) for u in usb]
+    raw = [ln[len('{"state": '):-1] for ln in lines if ln.startswith('{"state": ')]
+    assert raw == usb  # byte for byte
+    assert st["out_of_memory"] == 0 and st["lost_readings"] == 0 and st["mqtt_connects"] == 1
+    assert not events(lines, "mqtt")[1:]  # connected once, never down

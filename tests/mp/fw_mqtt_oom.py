@@ -6,6 +6,9 @@
 #   byte is written): the connection is whole, so it is kept: no reconnection, the next readings go out.
 # MODE "write": every third state publish meets MemoryError half-way through its packet (header and
 #   topic written, payload not): the stream is broken, so the connection is dropped and made again.
+# MODE "line": the first two readings find no room for mqttout.Line's buffer (the line printed
+#   on USB, kept as the state payload): printed in pieces and published from the reading, as
+#   before; each state payload is printed after the run as {"state": ...}.
 # Prints the status line, then {"oom": {...}}.
 import sys
 import time
@@ -47,6 +50,28 @@ if mode == "build":
         return real(r, state)
 
     msgs.reading = failing
+elif mode == "line":
+    import mqttout
+    from umqtt.simple import MQTTClient
+
+    real_start = mqttout.Line.start
+    states = []
+
+    def no_room(self, out):
+        if self.buf is None and calls[0] < 2:
+            calls[0] += 1
+            raise MemoryError("memory allocation failed, allocating 2048 bytes")
+        return real_start(self, out)
+
+    real_publish = MQTTClient.publish
+
+    def keep(self, topic, msg, retain=False, qos=0):
+        if topic.endswith("/state"):
+            states.append(msg if type(msg) is str else bytes(msg).decode())
+        return real_publish(self, topic, msg, retain, qos)
+
+    mqttout.Line.start = no_room
+    MQTTClient.publish = keep
 else:
     from umqtt.simple import MQTTClient
 
@@ -66,6 +91,9 @@ try:
     asyncio.run(a.run())
 except SystemExit:
     pass
+if mode == "line":
+    for st in states:
+        print('{"state": %s}' % st)
 print(app.status.status_line(a))
 print('{"oom": {"calls": %d, "connects": %d, "published": %d, "errors": %d}}'
       % (calls[0], mq.connects, mq.published, mq.errors))
