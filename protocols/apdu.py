@@ -14,13 +14,16 @@
 * ``BlockTransfer`` (0xE0 general-block-transfer).
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Any  # noqa: F401
+
 from . import axdr
 from ._compat import const
 from .cosem import DateTime
 from .errors import ApduError, FormatError, TruncatedError
-
-if False:  # type checkers only: MicroPython compiles this block away (no typing there; annotations are ignored)
-    from typing import Any  # noqa: F401
 
 DATA_NOTIFICATION = const(0x0F)
 GLO_CIPHERING = const(0xDB)

@@ -8,11 +8,14 @@ it: it only decrypts (``protocols.security``), and every module a device
 imports costs heap, so the builder is kept apart.
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Any  # noqa: F401
+
 from .axdr import encode_length
 from .security import parse_key
-
-if False:  # type checkers only: MicroPython compiles this block away (no typing there; annotations are ignored)
-    from typing import Any  # noqa: F401
 
 
 def encrypt_apdu(key: "str | bytes | bytearray | memoryview", plaintext: "bytes | bytearray | memoryview", system_title: "bytes | bytearray | memoryview", counter: int,

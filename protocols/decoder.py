@@ -35,6 +35,12 @@ reassembled whatever carries them. The framers are in ``hdlc``, ``mbus``,
 ``sniff.find_signature`` (the detection, loaded while detecting).
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Any  # noqa: F401
+
 from .apdu import XDLMS, BlockTransfer, Ciphered, DataNotification, looks_like_apdu, parse_apdu
 from .dialects import decode_notification
 from .errors import (
@@ -54,9 +60,6 @@ try:  # CPython: names for the type hints (MicroPython ignores annotations and h
     from .reading import Reading  # noqa: F401
 except ImportError:
     pass
-
-if False:  # type checkers only: MicroPython compiles this block away (no typing there; annotations are ignored)
-    from typing import Any  # noqa: F401
 
 
 def _sniff():

@@ -34,12 +34,14 @@ as local time in ``zone``; a time without an offset is local time in
 ``zone``, the repeated autumn hour told apart by the previous reading.
 """
 
-if False:  # type checkers only: MicroPython compiles this block away (no typing there; annotations are ignored)
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
     from typing import Any, Callable, Iterable, Sequence  # noqa: F401
 
     from .mqtt import Messages  # noqa: F401
     from .reading import Reading  # noqa: F401
-
 
 # -- civil time, integers only ---------------------------------------------------
 

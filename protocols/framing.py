@@ -31,7 +31,10 @@ a burst of ``WORK_BURST``), so crafted input cannot cost more than a few
 times a normal frame per byte. Real streams never come near the limit.
 """
 
-if False:  # type checkers only: MicroPython compiles this block away (no typing there; annotations are ignored)
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
     from typing import Any, Callable  # noqa: F401
 
     from .errors import HanError  # noqa: F401

@@ -16,6 +16,14 @@ frames (segmented frames reassembled), counting everything it rejects. Its
 buffer has a fixed capacity, allocated once: feeding never grows memory.
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Any, Callable  # noqa: F401
+
+    from .errors import HanError  # noqa: F401
+
 from ._compat import const
 from .crc import crc16_x25
 from .framing import Framer
@@ -27,11 +35,6 @@ from .errors import (
     OversizeError,
     TruncatedError,
 )
-
-if False:  # type checkers only: MicroPython compiles this block away (no typing there; annotations are ignored)
-    from typing import Any, Callable  # noqa: F401
-
-    from .errors import HanError  # noqa: F401
 
 _FLAG = const(0x7E)
 MAX_FRAME = const(2049)  # 11-bit length + 2 flags

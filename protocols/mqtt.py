@@ -40,13 +40,16 @@ before any is known, the latest such reading is held (one, bounded) and
 published as soon as the id arrives: a meter never becomes two devices.
 """
 
-from ._compat import MICROPYTHON
-from .reading import _jstr_new
-
-if False:  # type checkers only: MicroPython compiles this block away (no typing there; annotations are ignored)
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
     from typing import Any, Iterator  # noqa: F401
 
     from .reading import Reading  # noqa: F401
+
+from ._compat import MICROPYTHON
+from .reading import _jstr_new
 
 # Meters remembered (configs re-announced on reconnect and on Home
 # Assistant's "online"): a dongle reads one meter; a host bridge may carry a

@@ -15,15 +15,18 @@ precision floats on ESP32) and the host print byte-identical lines. The
 spacing follows ``json.dumps``' defaults.
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Callable, Dict  # noqa: F401
+
 from ._compat import MICROPYTHON
 
 try:  # CPython: names for the type hints (MicroPython ignores annotations and has no typing)
     from typing import Any, Iterator, List, Optional, Tuple  # noqa: F401
 except ImportError:
     pass
-
-if False:  # type checkers only: MicroPython compiles this block away (no typing there; annotations are ignored)
-    from typing import Callable, Dict  # noqa: F401
 
 # Meter heads and texts remembered: a dongle reads one meter, so a few do;
 # the host may decode a stream mixing many meters, so it keeps more (as

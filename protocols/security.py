@@ -41,13 +41,16 @@ swaps the AES engine for the ``cryptography`` package; behaviour and errors
 are the same.
 """
 
-from .apdu import looks_like_apdu  # noqa: F401 (policy helper, re-exported)
-from .errors import AuthenticationError, DecryptionError, ReplayError, UnauthenticatedError
-
-if False:  # type checkers only: MicroPython compiles this block away (no typing there; annotations are ignored)
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
     from typing import Any, Callable  # noqa: F401
 
     from .apdu import Ciphered  # noqa: F401
+
+from .apdu import looks_like_apdu  # noqa: F401 (policy helper, re-exported)
+from .errors import AuthenticationError, DecryptionError, ReplayError, UnauthenticatedError
 
 
 def parse_key(key: "str | bytes | bytearray | memoryview | None", what: str = "key") -> "bytes | None":
@@ -91,10 +94,9 @@ class BaseDecryptor:
 
     def __init__(self, key: "str | bytes | bytearray | memoryview",
                  auth_key: "str | bytes | bytearray | memoryview | None" = None, check_replay: bool = True) -> None:
-        k = parse_key(key, "key")
-        if k is None:
+        self.key = parse_key(key, "key")  # type: bytes  # type: ignore[assignment]  # (None: raised below)
+        if self.key is None:
             raise ValueError("key: an encryption key is required")
-        self.key = k
         self.auth_key = parse_key(auth_key, "auth_key")
         self.check_replay = check_replay
         self._last = {}  # type: dict[bytes, int]  # system title -> last genuine counter
