@@ -332,7 +332,8 @@ class Dashboard:
             b.append("running hour %.2f kWh   projected %.2f kWh   margin %s" % (
                 r["so_far_wh"] / 1000.0, r["projection_wh"] / 1000.0,
                 "top step" if mg is None else "%.2f kWh" % (mg / 1000.0)))
-        c = Text("average / step %s   month's peaks (top %d days) %s" % (step, e.top, peaks))
+        days = "1 day" if e.top == 1 else "%d days" % e.top
+        c = Text("average / step %s   month's peaks (top %s) %s" % (step, days, peaks))
         return [self._line(a), self._line(b), self._line(c)]
 
     def _footer(self):

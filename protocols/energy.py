@@ -28,10 +28,11 @@ rules; in short:
 Clocks: the hour boundaries and registers come from the meter's clock (the
 list-3 clock register); power is integrated on the meter's push time when
 the push carries one (Kaifa, Kamstrup), else on the receive time ``now``
-(Aidon lists 1/2). A time with a UTC offset is taken as sent when the zone
-agrees with that offset, else (Aidon's deviation 0, Kaifa SE's -60 all year)
-as local time in ``zone``; a time without an offset is local time in
-``zone``, the repeated autumn hour told apart by the previous reading.
+(Aidon lists 1/2). A time with a UTC offset is taken as sent, as
+``Reading.time`` takes it (Kaifa SE's ``+01:00`` in summer is Swedish
+standard time, which Swedish meters keep all year: EIFS 2016:2); a time
+without an offset is local time in ``zone``, the repeated autumn hour told
+apart by the previous reading.
 """
 
 # Names for the type hints, for type checkers only: MicroPython compiles this
@@ -192,12 +193,10 @@ def to_utc(text: str, zone_: "Any", hint: "int | None" = None) -> "tuple[int, bo
 
     ``hint``: the UTC time of the previous reading, to pick the right one of
     the two autumn hours that have the same local time. Returns
-    (utc, offset_trusted)."""
+    (utc, True if the text carried its UTC offset)."""
     local, off = parse_iso(text)
     if off is not None:
-        u = local - off
-        if off == 0 and text[-1:] == "Z" or zone_.utcoffset(u) == off:
-            return u, True
+        return local - off, True
     c = local_candidates(zone_, local)
     if not c:  # a skipped spring hour: read it as the time before the change
         return local - zone_.utcoffset(local - 86400), False
@@ -374,7 +373,7 @@ class Energy:
         self.months = []  # type: list[list[Any]]  # [[y, m, imp, exp, n_meter, n_est, n_missing, {day: [max, h, imp, exp]}]]
         self.counters = {"readings": 0, "hours": 0, "estimated": 0, "missing": 0, "duplicate": 0,
                          "stale": 0, "backwards": 0, "out_of_order": 0, "no_time": 0,
-                         "off_hour": 0, "bad_time": 0, "offset_ignored": 0}
+                         "off_hour": 0, "bad_time": 0}
         self._hour_utc = None  # type: tuple[str, int] | None  # (local "YYYY-MM-DDTHH:", UTC of its start): _utc's fast path
         self._lh = None  # type: tuple[int, tuple[int, int, int, int, int]] | None  # (h, local_hour(zone, h)) last asked
         self._hr = None  # type: tuple[int, int, int] | None  # (h, its UTC start, end): the hour last integrated in (32-bit: no big-int sums)
@@ -440,12 +439,10 @@ class Energy:
             if 0 <= a <= 5 and 0 <= b <= 9 and 0 <= d <= 5 and 0 <= e <= 9:
                 return c[1] + ((a * 10 + b) * 60 + d * 10 + e)
         try:
-            u, trusted = to_utc(text, self.zone, self.last_t)
+            u = to_utc(text, self.zone, self.last_t)[0]
         except ValueError:
             self.counters["bad_time"] += 1
             return None
-        if not trusted and text[-6:-5] in ("+", "-"):
-            self.counters["offset_ignored"] += 1
         if len(text) == 19:
             z = self.zone
             off = z.utcoffset(u)

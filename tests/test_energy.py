@@ -245,3 +245,36 @@ def test_the_hour_cache_of_meter_times_agrees_with_to_utc(name):
             got = e._utc(text)
             assert got == want, (name, text)
             e.last_t = hint = got
+
+
+def test_the_energy_clock_reads_every_capture_time_as_reading_time_does():
+    """Issue 17 item 2: one meter clock, one reading of it. Every header time
+    of every capture (DLMS, P1, ciphered) gives the same UTC instant through
+    ``Reading.time`` and through ``protocols.energy`` (Europe/Oslo, the zone
+    of the CET/CEST rule ``Reading.time`` applies to a time without offset).
+    The Kaifa SE frame from Gurux (tests/captures/kaifa/README.md) says
+    ``2023-10-20T18:58:15`` with deviation -60 and the summer-time bit clear
+    in October: Swedish standard time (EIFS 2016:2), 17:58:15 UTC for both;
+    the energy module used to read it as Oslo summer time, 16:58:15 UTC."""
+    from capture_data import CAPTURES, expected, folders, read_hex
+    from protocols.decoder import decode_frame
+    from protocols.reading import Meter, Reading
+
+    r = decode_frame(read_hex(Path(CAPTURES) / "kaifa" / "gurux-ma304h4pse.hex"))
+    want = datetime.datetime(2023, 10, 20, 17, 58, 15, tzinfo=datetime.timezone.utc)
+    assert r.time == want and r.time_text == "2023-10-20T18:58:15+01:00"
+    assert E.to_utc(r.time_text, E.zone("Europe/Stockholm")) == (int(want.timestamp()), True)
+
+    texts = set()
+    for folder in folders():
+        for exp in expected(folder).values():
+            if isinstance(exp, dict) and isinstance(exp.get("time"), str):
+                texts.add(exp["time"])
+    assert len(texts) > 80
+    offsets = 0
+    for text in sorted(texts):
+        t = Reading(Meter("Kaifa"), text, []).time
+        assert t.tzinfo is not None
+        assert E.to_utc(text, OSLO)[0] == int(t.timestamp()), text
+        offsets += text[-6] in "+-"
+    assert offsets > 40  # times with an offset (Austria, Slovenia, P1, Kaifa SE) and without (Norway)

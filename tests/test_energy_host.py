@@ -343,6 +343,14 @@ def test_live_view_shows_running_hour_peaks_and_step():
     assert "%.2f (%s)" % (wh / 1000.0, core.hour_iso(OSLO, hour)[5:16].replace("T", " ")) in text
     assert "step %d" % m["step"][0] in text and "%.2f kWh" % (r["margin_wh"] / 1000.0) in text
     assert r["hour"] == core.seconds(2026, 1, 5, 17) // 3600  # 18:00 local = 17:00 UTC
+    assert "month's peaks (top 3 days)" in text
+    # a capacity of the single largest day (an Energy with top=1) says "1 day"
+    dash1 = Dashboard(clock=lambda: clock["t"], energy=core.Energy(OSLO, top=1), utc=lambda: None)
+    for f in frames:
+        dash1.update(protocols.decode_frame(f.frame))
+    console = Console(width=140, record=True, force_terminal=False)
+    console.print(dash1.render(140))
+    assert "month's peaks (top 1 day) %.2f" % (wh / 1000.0) in console.export_text()
 
 
 def test_read_live_shows_the_running_hour_projection_peaks_and_step(tmp_path):

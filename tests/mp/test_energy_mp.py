@@ -80,8 +80,10 @@ def test_time_texts():
     assert E.to_utc("2026-01-05T17:00:00", OSLO) == (t, False)
     assert E.to_utc("2026-01-05T17:00:00+01:00", OSLO) == (t, True)
     assert E.to_utc("2026-01-05T16:00:00Z", OSLO) == (t, True)
-    # Kaifa SE: +01:00 all year; in July that cannot be Oslo's offset: local time
-    assert E.to_utc("2026-07-01T12:00:00+01:00", OSLO) == (E.seconds(2026, 7, 1, 10), False)
+    # Kaifa SE: +01:00 all year (Swedish standard time, EIFS 2016:2): taken as
+    # sent, in July too, as Reading.time takes it (not Oslo's 10:00 UTC)
+    assert E.to_utc("2026-07-01T12:00:00+01:00", OSLO) == (E.seconds(2026, 7, 1, 11), True)
+    assert E.to_utc("2026-07-01T12:00:00", OSLO) == (E.seconds(2026, 7, 1, 10), False)
     # the repeated 02:00: the previous reading tells which one
     first = E.seconds(2026, 10, 25, 0)
     assert E.to_utc("2026-10-25T02:00:00", OSLO, first - 10)[0] == first
