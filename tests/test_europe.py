@@ -368,3 +368,60 @@ def test_a_recording_ending_inside_a_long_claimed_frame_keeps_the_frames_inside_
     assert p.returncode == 0
     assert [json.loads(x)["registers"][2]["value"] for x in p.stdout.splitlines()] == [1393, 968]
     assert "truncated: input ends inside a frame: 282 of 615 bytes" in p.stderr
+
+
+# -- issue 19 item 3 through a dongle: its line of an unknown layout is no empty reading -------------
+
+def _extra_lines():
+    """The JSON line of every capture whose reading has an unknown layout or declared scalers."""
+    out = []
+    for name, exp, keys in CASES:
+        if "layout" in exp or "declared" in exp:
+            out.append((name, _read(name, keys).to_json()))
+    return out
+
+
+def test_dongle_lines_keep_the_unknown_layout_and_the_declared_scalers(tmp_path):
+    from hostlib.dongle import DongleParser, parse_line
+
+    lines = _extra_lines()
+    # slovenia: the three 4-value lists no document describes; swiss: the two capture-list pushes.
+    assert sorted(n for n, _ in lines) == ["slovenia/am550-ed121-gh869-3.hex", "slovenia/am550-ed121-gh869-4.hex",
+                                           "slovenia/am550-geni-gh869-7.hex", "swiss/e450-baden-gh740.hex",
+                                           "swiss/e450-gh934-1.hex"]
+    for name, line in lines:
+        r = parse_line(line)
+        assert r.to_json() == line, name  # byte for byte (the layout and values were dropped before)
+    r = parse_line(dict(lines)["slovenia/am550-ed121-gh869-3.hex"])
+    assert (r.layout, r.signature, r.registers) == ("unknown", "oiii", [])
+    assert r.positions == [("octet-string", "84605887"), ("integer", 0), ("integer", 7924641), ("integer", 0)]
+    assert parse_line(dict(lines)["swiss/e450-gh934-1.hex"]).declared[:2] == ["1-0:1.7.0.255", "1-1:1.8.0.255"]
+    # hanreader decode of the dongle's lines: the diagnostic and the exit status of the frames themselves.
+    f = tmp_path / "dongle.log"
+    f.write_text(dict(lines)["slovenia/am550-ed121-gh869-3.hex"] + "\n")
+    p = subprocess.run([sys.executable, "-m", "hostlib.cli", "decode", "--json", str(f)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 1 and p.stdout == f.read_text()
+    assert "signature oiii" in p.stderr and "no frame in a known layout: 1 frame" in p.stderr
+    # Nested values, a float, a null, unprintable bytes: the device's JSON read back as written.
+    body = (b"\x01\x02", (7, (b"ab", None)), 2.5, None)
+    line = dialects.decode_notification(DataNotification(0, None, body)).to_json()
+    assert '"values": [{"type": "octet-string", "value": "0102"}, {"type": "structure", "value": [7, ["ab", null]]}' \
+           ', {"type": "float", "value": 2.5}, {"type": "null-data", "value": null}]' in line
+    got = DongleParser().feed(line.encode() + b"\n")
+    assert [x.to_json() for x in got] == [line]
+
+
+@pytest.mark.parametrize("edit,msg", [
+    (('"signature": "oiii"', '"signature": 4'), "'layout' and 'signature' must be texts"),
+    (('{"type": "integer", "value": 0}', '0'), "a value of an unknown layout must be an object"),
+])
+def test_dongle_line_with_a_bad_unknown_layout(edit, msg):
+    from hostlib.dongle import DongleLineError, parse_line
+
+    line = dict(_extra_lines())["slovenia/am550-ed121-gh869-3.hex"].replace(*edit)
+    with pytest.raises(DongleLineError, match=msg):
+        parse_line(line)
+    line = dict(_extra_lines())["swiss/e450-gh934-1.hex"].replace('"declared": ["1-0:1.7.0.255"', '"declared": [1')
+    with pytest.raises(DongleLineError, match="'declared' must be a list of OBIS codes"):
+        parse_line(line)
