@@ -55,7 +55,7 @@ def _dict(r):
 
 
 def test_every_new_capture_is_here():
-    assert len(CASES) == 17 + 2 + 2 + 10
+    assert len(CASES) == 17 + 2 + 2 + 13
 
 
 @pytest.mark.parametrize("name,exp,keys", CASES, ids=[c[0] for c in CASES])
@@ -425,3 +425,42 @@ def test_dongle_line_with_a_bad_unknown_layout(edit, msg):
     line = dict(_extra_lines())["swiss/e450-gh934-1.hex"].replace('"declared": ["1-0:1.7.0.255"', '"declared": [1')
     with pytest.raises(DongleLineError, match="'declared' must be a list of OBIS codes"):
         parse_line(line)
+
+
+# -- issue 19 item 1: Wiener Netze's infrared push and the IM350s (Variant 1 with and without the empty strings) --
+
+def test_wiener_netze_infrared_push_is_not_taken_for_the_slovenian_9_value_list():
+    keys = _keys("austria")
+    r = _read("austria/am550-wienernetze-ir.hex", keys["am550-wienernetze-ir.hex"])
+    assert r.layout is None and r.meter.manufacturer == "Iskraemeco" and r.meter.id is None
+    assert [(g.name, g.value, g.unit) for g in r.registers] == [
+        ("clock", "2023-04-13T11:26:23+02:00", None), ("active_energy_import", 20870819, "Wh"),
+        ("active_energy_export", 0, "Wh"), ("reactive_energy_import", 96027, "varh"),
+        ("reactive_energy_export", 1216, "varh"), ("active_power_import", 0, "W"), ("active_power_export", 0, "W"),
+        ("reactive_power_import", 0, "var"), ("reactive_power_export", 0, "var")]
+    # The same shape (an octet-string and eight double-long-unsigned) with a
+    # textual device name is still the Slovenian list (issue 869).
+    clock = b"\x07\xe7\x04\x0d\x03\x0b\x1a\x17\x00\xff\x88\x80"
+    ints = (20870819, 0, 96027, 1216, 0, 0, 0, 0)
+    r = dialects.decode_notification(DataNotification(0, None, (clock,) + ints), "ISK")
+    assert r.registers[0].name == "clock" and "logical_device_name" not in _regs(r)
+    r = dialects.decode_notification(DataNotification(0, None, (b"ISK1020785766649",) + ints), "ISK")
+    assert r.registers[0].name == "logical_device_name" and r.meter.id == "ISK1020785766649"
+    # A binary octet-string where a declaration wants a text identifier and
+    # no other layout fits: unknown, not a device name of binary bytes.
+    r = dialects.decode_notification(DataNotification(0, None, (b"\x01\x02\x03",) + ints), "ISK")
+    assert r.layout == "unknown" and r.signature == "o" + "i" * 8
+
+
+def test_siemens_im350_variant1_and_the_wels_list_without_the_empty_strings():
+    keys = _keys("austria")
+    r = _read("austria/im350-shrdzm-variant1.hex", keys["im350-shrdzm-variant1.hex"])
+    v = _regs(r)
+    assert (r.meter.manufacturer, r.meter.id, r.time_text) == ("SMS", "2221202033801", "2021-03-07T14:55:39+01:00")
+    assert (v["push_setup"], v["active_energy_import"], v["reactive_energy_export"], v["active_power_import"]) == (
+        "0-6:25.9.0.255", 2946830, 2116972, 79)
+    r = _read("austria/im350-wels-shrdzm-list2.hex", keys["im350-wels-shrdzm-list2.hex"])
+    v = _regs(r)
+    assert r.layout is None and r.meter.id == "18037098" and r.time_text == "2021-05-19T10:08:23+02:00"
+    assert (v["active_energy_import"], v["reactive_energy_import"], v["reactive_energy_export"],
+            v["active_power_import"], v["active_power_export"]) == (3531997, 392120, 282666, 146, 0)
