@@ -18,7 +18,7 @@ small heap:
   ``umqtt.simple``'s (which matters on an ESP32 without PSRAM running the
   ``.mpy`` bundle);
 * ``umqtt.simple`` does one thing per call on one socket with a timeout,
-  so every blocking step is bounded (``TIMEOUT_S``) and all the sturdiness
+  so every blocking wait is bounded (``TIMEOUT_S``) and all the sturdiness
   is ours, in this file: the loop owns the schedule (reconnect with
   backoff, never more than one connect per loop pass), a failed write
   drops the connection at once (no retry loops), and while the broker is
@@ -37,7 +37,8 @@ import time
 import status
 from protocols.mqtt import Messages
 
-TIMEOUT_S = 1.5  # socket timeout: the longest any one MQTT step may block the loop
+TIMEOUT_S = 1.5  # socket timeout: the longest one wait for the broker may block the loop
+CONNECT_TIMEOUT_S = 1.0  # the connect step waits twice (TCP handshake, CONNACK): 2 s at most
 KEEPALIVE_S = 60
 _BACKOFF_MS = (1000, 60000)
 _REFUSED_MS = 60000  # wait after the broker refused the login (it will again)
@@ -110,6 +111,7 @@ class Mqtt:
         self.diag_ms = c["diag_s"] * 1000
         self.state = "waiting"
         self.client = None
+        self._joining = None  # connected, not yet subscribed (the next loop pass does it)
         self.pending = None  # the latest reading not yet published (offline)
         self.published = 0
         self.replaced = 0  # readings replaced while offline (never published)
@@ -138,12 +140,19 @@ class Mqtt:
 
     def down(self, now):
         """Wi-Fi is down: drop the connection (the socket is dead anyway)."""
+        j = self._joining
+        if j is not None:
+            self._joining = None
+            _close(j)
         if self.client is not None:
             self._drop(now, "Wi-Fi down", quiet=True)
 
     def step(self, now):
         if self.client is None:
-            if time.ticks_diff(now, self._due) >= 0:
+            j = self._joining
+            if j is not None:
+                self._joined(now, j)
+            elif time.ticks_diff(now, self._due) >= 0:
                 self._connect(now)
             return
         try:
@@ -176,8 +185,7 @@ class Mqtt:
         c.set_last_will(topic, payload, retain=True, qos=1)
         c.set_callback(self._on_message)
         try:
-            c.connect(timeout=TIMEOUT_S)
-            c.subscribe(self.msgs.status_topic)
+            c.connect(timeout=CONNECT_TIMEOUT_S)
         except MQTTException as e:
             code = e.args[0] if e.args else 0
             _close(c)
@@ -204,6 +212,26 @@ class Mqtt:
                         "(the name or address in the certificate)" % (why, "mqtt_ca.pem")),
                        ("retry_s", _REFUSED_MS // 1000)], "tls " + why)
             return
+        except Exception as e:
+            _close(c)
+            self.errors += 1
+            self._wait(now, _text(e))
+            return
+        # Connected. The subscription waits for the broker again (its SUBACK):
+        # at the next loop pass, so that no pass waits for the broker more than
+        # the connect's two waits (TCP handshake and CONNACK, CONNECT_TIMEOUT_S
+        # each): the UART buffer holds 2 s.
+        self._joining = c
+
+    def _joined(self, now, c):
+        """The loop pass after the connect: subscribe to Home Assistant's
+        status (one wait for the SUBACK, TIMEOUT_S), then announce."""
+        self._joining = None
+        try:
+            c.subscribe(self.msgs.status_topic)
+            # umqtt's wait_msg left the socket blocking with no timeout:
+            # every later read and write is bounded by TIMEOUT_S again.
+            self._raw(c).settimeout(TIMEOUT_S)
         except Exception as e:
             _close(c)
             self.errors += 1
@@ -363,6 +391,8 @@ class Mqtt:
         global _live
         if _live is self:
             _live = None
+        _close(self._joining)
+        self._joining = None
         c = self.client
         self.client = None
         if c is not None:

@@ -13,9 +13,10 @@ Nothing here waits: ``WLAN.connect`` returns at once on the ESP32 and the
 Pico W and is polled with ``isconnected()`` / ``status()`` from the loop;
 a connection attempt that does not succeed within ``_JOIN_MS`` is
 abandoned and retried after a backoff (1 s doubling to 60 s). The steps
-that do block are bounded: an NTP query (``ntptime``, 1 s socket timeout)
-and an MQTT connect (socket timeout ``mqttout.TIMEOUT_S``), each at most
-once per loop pass, so the UART receive buffer (2 s of data) and the
+that do block are bounded: an NTP query (``ntptime``, 1 s socket timeout),
+an MQTT connect (two waits of ``mqttout.CONNECT_TIMEOUT_S``) and the
+subscription after it (one of ``mqttout.TIMEOUT_S``), each in a loop pass
+of its own, so the UART receive buffer (2 s of data) and the
 watchdog (fed every pass, 8 s) are never at risk. A host name is looked up
 by the port's ``getaddrinfo``, which can take longer: give the broker as
 an IP address when the meter sends at 115200 baud.

@@ -427,3 +427,42 @@ def test_no_room_for_the_line_buffer_prints_and_publishes_the_reading_as_before(
     assert raw == usb  # byte for byte
     assert st["out_of_memory"] == 0 and st["lost_readings"] == 0 and st["mqtt_connects"] == 1
     assert not events(lines, "mqtt")[1:]  # connected once, never down
+
+
+def wait_run(tmp_path, latency_ms, settle_ms=15000):
+    tf.need("unix")
+    b = tf.bundle.build(sim=True)
+    res = tf.mpvm.run("unix", REPO / "tests" / "mp" / "fw_mqtt_wait.py",
+                      [str(tmp_path / ("flash-%d" % latency_ms)), str(SAMPLE), str(latency_ms), str(settle_ms)],
+                      libs=[(str(b), "/lib")], heap="256k", timeout=120)
+    assert res.returncode == 0, res.stderr.decode(errors="replace")[-2000:]
+    lines = res.stdout.decode().splitlines()
+    return lines, json.loads(lines[-1])["wait"]
+
+
+def test_no_loop_pass_waits_for_a_slow_broker_longer_than_the_uart_buffer_holds(tmp_path):
+    """Issue 15 item 1: the UART buffer holds 2 s of bytes (detect.rxbuf_size),
+    so no loop pass may wait for the network longer. A broker 0.9 s away
+    (sim/fakesocket.py: the TCP handshake, CONNACK and SUBACK each take
+    0.9 s; no clock is read, the socket adds up what each blocking wait
+    costs). Before: the connect pass waited for the handshake, the CONNACK
+    and the SUBACK (2.7 s), and umqtt's wait_msg left the socket with no
+    timeout, so every config and reading after it was written with none
+    (88 writes that could block until the watchdog). Now the connect pass
+    waits twice (1.8 s, CONNECT_TIMEOUT_S = 1 s each at most), the
+    subscription waits once at the next pass, and the timeout is put back."""
+    lines, w = wait_run(tmp_path, 900)
+    assert w["passes"] == [1800, 900]
+    assert w["unbounded"] == 0
+    assert w["connects"] == 1 and w["state"] == "up"
+    assert len(tf.readings(lines)) == 6  # USB: every reading
+    near, w0 = wait_run(tmp_path, 0)
+    assert w0["passes"] == [] and w0["unbounded"] == 0
+    assert w["published"] == w0["published"]  # the same messages as from a broker next door
+    # A broker slower than the connect timeout: each attempt gives up after 1 s
+    # (the TCP handshake), said once, retried with backoff; USB goes on.
+    lines, w = wait_run(tmp_path, 1200, settle_ms=2500)
+    assert w["passes"] and set(w["passes"]) == {1000} and w["connects"] == 0 and w["unbounded"] == 0
+    assert [(e["state"], e["error"]) for e in events(lines, "mqtt")] == [
+        ("down", "connection error (OSError 110: timed out)")]
+    assert len(tf.readings(lines)) == 6
