@@ -1,7 +1,7 @@
 """The public API is typed (issue 17 item 3).
 
 1. Every public function, method and class of the API an integrator uses
-   (``hostlib.__all__``, the hostlib modules docs/host.md names, and the
+   (``hostlib.__all__``, the hostlib modules the docs name, and the
    ``protocols`` names: ``Reader``, ``Reading``, ``Register``, ``Meter``,
    the errors, ``energy``, ``mqtt.Messages``, ``security``, the decode
    helpers) has a hint on every parameter (but ``self``/``cls``) and on its
@@ -29,10 +29,12 @@ MODULES = [
     "hostlib.crypto",
     "hostlib.decode",
     "hostlib.dongle",
+    "hostlib.energy",
     "hostlib.hexinput",
     "hostlib.mqtt",
     "hostlib.reader",
     "hostlib.recording",
+    "hostlib.simulator",
     "hostlib.sinks",
     "hostlib.sources",
     "protocols.apdu",
