@@ -379,7 +379,8 @@ def _value_group(groups):
 
 
 def register_for(obis_text, groups, std_offset=STD_OFFSET, quirks=UNIT_WITHOUT_STAR | LONG_CLOCK):
-    """The Register for one data line, or None if its OBIS code is unreadable.
+    """The Register for one data line, or None if its OBIS code is unreadable
+    or it is a quantity (one the OBIS registry gives a unit) sent empty.
 
     Numbers come in the canonical units (``canonical``); a line with a
     capture time (M-Bus channels, maximum demand) gives a TimedRegister.
@@ -424,6 +425,8 @@ def register_for(obis_text, groups, std_offset=STD_OFFSET, quirks=UNIT_WITHOUT_S
     kind = _text_kind(code)
     if kind:
         return Register(obis, name, _hex_text(text) if kind == 2 else text, None, unit)
+    if text == "" and unit is None and info is not None and info[1] is not None:
+        return None  # a quantity sent empty, ``1-0:32.7.0()``: not sent (no "" voltage, no invented zero)
     num = _number(text)
     if num is None and unit is None and quirks & UNIT_WITHOUT_STAR:
         v, u = _split_unit(text)

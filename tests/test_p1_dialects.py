@@ -290,6 +290,16 @@ def test_event_log_and_buffers_give_their_count():
     assert decode_telegram(raw("fluvius-be-emucs171.txt"))["0-0:98.1.0.255"] == 3
 
 
+def test_a_quantity_sent_empty_is_left_out_and_a_text_sent_empty_is_kept():
+    # ``()`` in the captures is always a text (messages, M-Bus ids: kept as "").
+    # A measured quantity sent empty is not sent: no "" voltage that MQTT would
+    # announce as a voltage sensor, no invented zero (docs/reading-schema.md).
+    t = ["/ISk5\\2MT382-1000", "", "1-3:0.2.8(50)", "0-0:96.13.0()", "1-0:32.7.0()", "1-0:31.7.0(001*A)"]
+    r = decode_telegram(telegram(t))
+    assert [(g.obis, g.value, g.unit) for g in r.registers] == [
+        ("1-3:0.2.8.255", "50", None), ("0-0:96.13.0.255", "", None), ("1-0:31.7.0.255", 1, "A")]
+
+
 def test_control_byte_in_the_header_line_only():
     t = raw("iskra-ie5-control-byte.txt")
     assert t.startswith(b"/ISk5\x02MIE5T-200\r\n")
