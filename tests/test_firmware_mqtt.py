@@ -466,3 +466,22 @@ def test_no_loop_pass_waits_for_a_slow_broker_longer_than_the_uart_buffer_holds(
     assert [(e["state"], e["error"]) for e in events(lines, "mqtt")] == [
         ("down", "connection error (OSError 110: timed out)")]
     assert len(tf.readings(lines)) == 6
+
+
+def test_wifi_retries_with_backoff_and_starts_again_at_one_second_after_a_drop(tmp_path):
+    """Issue 15 item 1, "reconnect with backoff": net.Wifi on sim/fakenetwork.py,
+    stepped every 100 ms of a clock of its own (tests/mp/fw_backoff.py). A
+    wrong password: tries at 0 s, then after 1, 2, 4 … 60 s (each failure
+    seen at the next step), said once; the right password: joined at the
+    next try; the link lost (seen at the 1-second check): tried again 1 s
+    later, the backoff started afresh."""
+    tf.need("unix")
+    b = tf.bundle.build(sim=True)
+    res = tf.mpvm.run("unix", REPO / "tests" / "mp" / "fw_backoff.py", [], libs=[(str(b), "/lib")],
+                      heap="256k", timeout=120)
+    assert res.returncode == 0, res.stderr.decode(errors="replace")[-2000:]
+    got = json.loads(res.stdout.decode().splitlines()[-1])["backoff"]
+    assert got["wrong"] == [0, 1100, 3200, 7300, 15400, 31500, 63600, 123700, 183800, 243900]
+    assert got["up"] == "up" and got["events"] == 2  # "down" once in five minutes, then "connected"
+    assert got["after_drop"] == [361100] and got["state"] == "up"
+    assert got["lines"] == ["down", "connected", "down", "connected"]
