@@ -485,3 +485,69 @@ def test_wifi_retries_with_backoff_and_starts_again_at_one_second_after_a_drop(t
     assert got["up"] == "up" and got["events"] == 2  # "down" once in five minutes, then "connected"
     assert got["after_drop"] == [361100] and got["state"] == "up"
     assert got["lines"] == ["down", "connected", "down", "connected"]
+
+
+def test_the_dongle_uses_the_configured_prefixes_and_announces_again_when_home_assistant_is_back(tmp_path):
+    """Issue 15 item 2: ``mqtt_topic_prefix`` and ``mqtt_discovery_prefix`` are
+    configuration settings (on flash, as ``{"set": ...}`` writes them); every
+    topic the dongle publishes is under them, the meter's messages are the
+    host bridge's with the same ``--topic-prefix``/``--discovery-prefix``,
+    and when Home Assistant says ``online`` on ``<discovery prefix>/status``
+    (it restarted: its retained configs may be gone) the dongle sends every
+    config again, as the host bridge does."""
+    b = Broker(tmp_path)
+    try:
+        s = Subscriber(b)
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, str(REPLAY), str(SAMPLE), "--heap", HEAP, "--broker", b.url, "--wifi", "home-ap:" + WIFI_PW,
+                 "--flash", str(tmp_path / "flash"), "--passes", "30", "--gap-ms", "150", "--start-ms", "1500",
+                 "--timeout", "100", "--set", json.dumps({"ntp": False, "bridge_id": BRIDGE, "status_s": 0,
+                                                          "wifi_ssid": "home-ap", "wifi_password": WIFI_PW,
+                                                          "mqtt_topic_prefix": "home/han",
+                                                          "mqtt_discovery_prefix": "ha"})],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            out = {}
+
+            def talk():
+                out["out"], out["err"] = proc.communicate(timeout=130)
+
+            th = threading.Thread(target=talk)
+            th.start()
+            state = "home/han/meter/7359992890941742/state"
+            cfg = "ha/sensor/hanreader_7359992890941742/active_power_import/config"
+            s.wait_for(lambda m: sum(1 for x in m if x[0] == state) >= 3, timeout=90)
+            before = sum(1 for t, _, _ in s.messages if t == cfg)
+            s.publish("ha/status", "online")
+            s.wait_for(lambda m: sum(1 for x in m if x[0] == cfg) > before, timeout=60)
+            th.join(140)
+            dongle = ended(s)
+        finally:
+            s.close()
+    finally:
+        b.stop()
+    assert proc.returncode == 0, out["err"].decode()[-2000:]
+    usb = out["out"].decode().splitlines()
+    assert [e["state"] for e in events(usb, "mqtt")] == ["connected"]
+    mine = [m for m in dongle if m[0] != "ha/status"]
+    assert all(t.startswith(("home/han/", "ha/")) for t, _, _ in mine), sorted({t for t, _, _ in mine})
+    assert any(t == "home/han/bridge/%s/diagnostics" % BRIDGE for t, _, _ in mine)
+    assert any(t.startswith("ha/sensor/hanreader_bridge_%s/" % BRIDGE) for t, _, _ in mine)
+    assert sum(1 for t, _, _ in mine if t == cfg) >= 2  # announced again after "online"
+    c = json.loads(next(p for t, p, _ in mine if t == cfg))
+    assert c["state_topic"] == state and c["availability_topic"] == "home/han/bridge/%s/availability" % BRIDGE
+    # The meter's messages are the host bridge's with the same prefixes.
+    b.start()
+    s = Subscriber(b)
+    try:
+        h = subprocess.run([sys.executable, "-m", "hostlib.cli", "mqtt", str(SAMPLE), "--broker", b.url, "--fast",
+                            "--bridge-id", BRIDGE, "--topic-prefix", "home/han", "--discovery-prefix", "ha"],
+                           capture_output=True, text=True, timeout=60, cwd=REPO)
+        assert h.returncode == 0, h.stderr
+        host = s.wait_for(lambda m: ("home/han/bridge/%s/availability" % BRIDGE, "offline", False) in m)
+    finally:
+        s.close()
+        b.stop()
+    hm = {(t, p) for t, p, _ in meter_msgs(host)}
+    dm = {(t, p) for t, p, _ in meter_msgs(mine)}
+    assert hm and hm == dm
