@@ -89,7 +89,43 @@ def reading_from_dict(d):
     auth = d.get("authenticated")  # only in the reading of a ciphered push
     if auth is not None and not isinstance(auth, bool):
         raise DongleLineError("'authenticated' must be true or false, found %r" % (auth,))
-    return Reading(meter, d.get("time"), regs, authenticated=auth, received_at=d.get("received_at"))
+    r = Reading(meter, d.get("time"), regs, authenticated=auth, received_at=d.get("received_at"))
+    if "layout" in d or "declared" in d:  # issue 19: an unknown layout, declared scalers
+        _extra(d, r)
+    return r
+
+
+def _extra(d, r):
+    """The keys only some readings carry (docs/reading-schema.md): an unknown
+    layout's ``layout``/``signature``/``values`` and ``declared``. Kept, so a
+    dongle's reading of a layout no declaration knows is not taken for an
+    empty reading of a known one, and its line round-trips byte for byte."""
+    if "layout" in d:
+        layout, sig, vals = d.get("layout"), d.get("signature"), d.get("values")
+        if not isinstance(layout, str) or not isinstance(sig, str) or not isinstance(vals, list):
+            raise DongleLineError("'layout' and 'signature' must be texts and 'values' a list, found %r, %r, %r"
+                                  % (layout, sig, type(vals).__name__))
+        pos = []
+        for v in vals:
+            if not isinstance(v, dict) or not isinstance(v.get("type"), str) or "value" not in v:
+                raise DongleLineError("a value of an unknown layout must be an object with 'type' and 'value'")
+            pos.append((v["type"], _plain(v["value"])))
+        r.layout, r.signature, r.positions = layout, sig, pos
+    if "declared" in d:
+        dec = d.get("declared")
+        if not isinstance(dec, list) or not all(isinstance(c, str) for c in dec):
+            raise DongleLineError("'declared' must be a list of OBIS codes, found %r" % (dec,))
+        r.declared = dec
+
+
+def _plain(v):
+    """A positional value as the device wrote it (JSON numbers with a
+    fraction were written from floats)."""
+    if isinstance(v, list):
+        return [_plain(x) for x in v]
+    if isinstance(v, Decimal):
+        return float(v)
+    return v
 
 
 def parse_line(line):

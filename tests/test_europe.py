@@ -55,7 +55,7 @@ def _dict(r):
 
 
 def test_every_new_capture_is_here():
-    assert len(CASES) == 17 + 2 + 2 + 10
+    assert len(CASES) == 17 + 2 + 2 + 13
 
 
 @pytest.mark.parametrize("name,exp,keys", CASES, ids=[c[0] for c in CASES])
@@ -368,3 +368,99 @@ def test_a_recording_ending_inside_a_long_claimed_frame_keeps_the_frames_inside_
     assert p.returncode == 0
     assert [json.loads(x)["registers"][2]["value"] for x in p.stdout.splitlines()] == [1393, 968]
     assert "truncated: input ends inside a frame: 282 of 615 bytes" in p.stderr
+
+
+# -- issue 19 item 3 through a dongle: its line of an unknown layout is no empty reading -------------
+
+def _extra_lines():
+    """The JSON line of every capture whose reading has an unknown layout or declared scalers."""
+    out = []
+    for name, exp, keys in CASES:
+        if "layout" in exp or "declared" in exp:
+            out.append((name, _read(name, keys).to_json()))
+    return out
+
+
+def test_dongle_lines_keep_the_unknown_layout_and_the_declared_scalers(tmp_path):
+    from hostlib.dongle import DongleParser, parse_line
+
+    lines = _extra_lines()
+    # slovenia: the three 4-value lists no document describes; swiss: the two capture-list pushes.
+    assert sorted(n for n, _ in lines) == ["slovenia/am550-ed121-gh869-3.hex", "slovenia/am550-ed121-gh869-4.hex",
+                                           "slovenia/am550-geni-gh869-7.hex", "swiss/e450-baden-gh740.hex",
+                                           "swiss/e450-gh934-1.hex"]
+    for name, line in lines:
+        r = parse_line(line)
+        assert r.to_json() == line, name  # byte for byte (the layout and values were dropped before)
+    r = parse_line(dict(lines)["slovenia/am550-ed121-gh869-3.hex"])
+    assert (r.layout, r.signature, r.registers) == ("unknown", "oiii", [])
+    assert r.positions == [("octet-string", "84605887"), ("integer", 0), ("integer", 7924641), ("integer", 0)]
+    assert parse_line(dict(lines)["swiss/e450-gh934-1.hex"]).declared[:2] == ["1-0:1.7.0.255", "1-1:1.8.0.255"]
+    # hanreader decode of the dongle's lines: the diagnostic and the exit status of the frames themselves.
+    f = tmp_path / "dongle.log"
+    f.write_text(dict(lines)["slovenia/am550-ed121-gh869-3.hex"] + "\n")
+    p = subprocess.run([sys.executable, "-m", "hostlib.cli", "decode", "--json", str(f)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 1 and p.stdout == f.read_text()
+    assert "signature oiii" in p.stderr and "no frame in a known layout: 1 frame" in p.stderr
+    # Nested values, a float, a null, unprintable bytes: the device's JSON read back as written.
+    body = (b"\x01\x02", (7, (b"ab", None)), 2.5, None)
+    line = dialects.decode_notification(DataNotification(0, None, body)).to_json()
+    assert '"values": [{"type": "octet-string", "value": "0102"}, {"type": "structure", "value": [7, ["ab", null]]}' \
+           ', {"type": "float", "value": 2.5}, {"type": "null-data", "value": null}]' in line
+    got = DongleParser().feed(line.encode() + b"\n")
+    assert [x.to_json() for x in got] == [line]
+
+
+@pytest.mark.parametrize("edit,msg", [
+    (('"signature": "oiii"', '"signature": 4'), "'layout' and 'signature' must be texts"),
+    (('{"type": "integer", "value": 0}', '0'), "a value of an unknown layout must be an object"),
+])
+def test_dongle_line_with_a_bad_unknown_layout(edit, msg):
+    from hostlib.dongle import DongleLineError, parse_line
+
+    line = dict(_extra_lines())["slovenia/am550-ed121-gh869-3.hex"].replace(*edit)
+    with pytest.raises(DongleLineError, match=msg):
+        parse_line(line)
+    line = dict(_extra_lines())["swiss/e450-gh934-1.hex"].replace('"declared": ["1-0:1.7.0.255"', '"declared": [1')
+    with pytest.raises(DongleLineError, match="'declared' must be a list of OBIS codes"):
+        parse_line(line)
+
+
+# -- issue 19 item 1: Wiener Netze's infrared push and the IM350s (Variant 1 with and without the empty strings) --
+
+def test_wiener_netze_infrared_push_is_not_taken_for_the_slovenian_9_value_list():
+    keys = _keys("austria")
+    r = _read("austria/am550-wienernetze-ir.hex", keys["am550-wienernetze-ir.hex"])
+    assert r.layout is None and r.meter.manufacturer == "Iskraemeco" and r.meter.id is None
+    assert [(g.name, g.value, g.unit) for g in r.registers] == [
+        ("clock", "2023-04-13T11:26:23+02:00", None), ("active_energy_import", 20870819, "Wh"),
+        ("active_energy_export", 0, "Wh"), ("reactive_energy_import", 96027, "varh"),
+        ("reactive_energy_export", 1216, "varh"), ("active_power_import", 0, "W"), ("active_power_export", 0, "W"),
+        ("reactive_power_import", 0, "var"), ("reactive_power_export", 0, "var")]
+    # The same shape (an octet-string and eight double-long-unsigned) with a
+    # textual device name is still the Slovenian list (issue 869).
+    clock = b"\x07\xe7\x04\x0d\x03\x0b\x1a\x17\x00\xff\x88\x80"
+    ints = (20870819, 0, 96027, 1216, 0, 0, 0, 0)
+    r = dialects.decode_notification(DataNotification(0, None, (clock,) + ints), "ISK")
+    assert r.registers[0].name == "clock" and "logical_device_name" not in _regs(r)
+    r = dialects.decode_notification(DataNotification(0, None, (b"ISK1020785766649",) + ints), "ISK")
+    assert r.registers[0].name == "logical_device_name" and r.meter.id == "ISK1020785766649"
+    # A binary octet-string where a declaration wants a text identifier and
+    # no other layout fits: unknown, not a device name of binary bytes.
+    r = dialects.decode_notification(DataNotification(0, None, (b"\x01\x02\x03",) + ints), "ISK")
+    assert r.layout == "unknown" and r.signature == "o" + "i" * 8
+
+
+def test_siemens_im350_variant1_and_the_wels_list_without_the_empty_strings():
+    keys = _keys("austria")
+    r = _read("austria/im350-shrdzm-variant1.hex", keys["im350-shrdzm-variant1.hex"])
+    v = _regs(r)
+    assert (r.meter.manufacturer, r.meter.id, r.time_text) == ("SMS", "2221202033801", "2021-03-07T14:55:39+01:00")
+    assert (v["push_setup"], v["active_energy_import"], v["reactive_energy_export"], v["active_power_import"]) == (
+        "0-6:25.9.0.255", 2946830, 2116972, 79)
+    r = _read("austria/im350-wels-shrdzm-list2.hex", keys["im350-wels-shrdzm-list2.hex"])
+    v = _regs(r)
+    assert r.layout is None and r.meter.id == "18037098" and r.time_text == "2021-05-19T10:08:23+02:00"
+    assert (v["active_energy_import"], v["reactive_energy_import"], v["reactive_energy_export"],
+            v["active_power_import"], v["active_power_export"]) == (3531997, 392120, 282666, 146, 0)

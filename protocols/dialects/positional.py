@@ -11,7 +11,9 @@ OBIS code beside their values.
   ``n`` null, ``A`` array, ``S`` structure, ``t`` date-time, ``d`` date or
   time, ``f`` float, ``x`` other; a null matches any class: a meter that
   pads what it does not measure), and, where the layout declares a push-setup object
-  (``x.x.25.9.x.x``), that the value is the logical name of one. Never by
+  (``x.x.25.9.x.x``), that the value is the logical name of one; where it
+  declares a logical device name or a meter number, that the octet-string
+  is text; where a clock, that it has a date-time's 12 bytes. Never by
   values. A position the document leaves undescribed (``-``) is left out;
   a null value is left out (no invented zero); the positions declared
   ``date`` and ``time`` (octet-strings) give the reading's time when the
@@ -124,14 +126,35 @@ def layout(body, meter):
             continue
         ok = True
         for i, code in enumerate(lay[2]):
-            if code is not None and code[2] == 25 and code[3] == 9:
-                v = body[i]
+            if code is None or body[i] is None:
+                continue
+            v = body[i]
+            if code[2] == 25 and code[3] == 9:
                 if type(v) is not bytes or len(v) != 6 or v[2] != 25 or v[3] != 9:
+                    ok = False
+                    break
+            elif code[0] == 0 and (code[2] == 42 or code[2] == 96 and code[3] == 1):
+                # A logical device name or a meter number is text: a binary
+                # octet-string there (Wiener Netze's 12-byte clock in the
+                # place of the Slovenian AM550's device name) is another layout.
+                if type(v) is bytes and not _text(v):
+                    ok = False
+                    break
+            elif code[2] == 1 and code[3] == 0 and code[0] == 0:
+                if type(v) is bytes and len(v) != 12:  # a clock sent as an octet-string: date-time
                     ok = False
                     break
         if ok:
             return lay
     return None
+
+
+def _text(v):
+    """True if the octet-string is printable text (an identifier)."""
+    for o in v:
+        if o < 0x20 or o > 0x7E:
+            return False
+    return True
 
 
 def _padded(sig, want):
