@@ -27,3 +27,26 @@ from .sources import (  # noqa: F401,E402
     open_source,
     open_tcp,
 )
+
+# The public API (fully type-hinted; the package ships py.typed). Also in
+# submodules: hostlib.aio, hostlib.mqtt, hostlib.recording, hostlib.crypto,
+# hostlib.sinks, hostlib.hexinput (tests/test_types.py walks them all).
+__all__ = [
+    "DongleParser",
+    "DongleStatus",
+    "HanError",
+    "HanReader",
+    "Meter",
+    "Reading",
+    "RecordingWriter",
+    "Register",
+    "SourceError",
+    "SourceLost",
+    "decode",
+    "follow",
+    "open_file",
+    "open_serial",
+    "open_source",
+    "open_tcp",
+    "read_recording",
+]

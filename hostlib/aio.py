@@ -24,7 +24,7 @@ the reconnecting variant.
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import AsyncIterator, Callable, Dict, Optional
+from typing import Any, AsyncIterator, Callable, Dict, Optional, Union
 
 from protocols.reading import Reading
 
@@ -45,7 +45,7 @@ class AsyncHanReader:
     """
 
     def __init__(self, opener: Callable[[], Source], name: str = "source", *, reconnect: bool = False,
-                 follow_kw: Optional[dict] = None, **reader_kw) -> None:
+                 follow_kw: Optional[Dict[str, Any]] = None, **reader_kw: Any) -> None:
         self.name = name
         self.reader = HanReader(**reader_kw)
         self._stop = threading.Event()
@@ -54,7 +54,7 @@ class AsyncHanReader:
                             sleep=self._stop.wait, **(follow_kw or {}))
         self._closed = False
 
-    def counters(self) -> Dict[str, object]:
+    def counters(self) -> Dict[str, Union[int, str, None]]:
         """The reader's counters (``HanReader.counters()``)."""
         return self.reader.counters()
 
@@ -85,7 +85,7 @@ class AsyncHanReader:
     async def __aenter__(self) -> "AsyncHanReader":
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
 
@@ -104,7 +104,7 @@ def _opener(spec, source_kw, first):
     return opener
 
 
-async def open_reader(spec: str, *, baudrate: int = 2400, parity: str = "E", **kw) -> AsyncHanReader:
+async def open_reader(spec: str, *, baudrate: int = 2400, parity: str = "E", **kw: Any) -> AsyncHanReader:
     """Open ``spec`` (serial port, ``tcp://host:port``, a file or ``-``) -> AsyncHanReader.
 
     The port is opened before this returns, so a wrong name fails here,
@@ -117,7 +117,7 @@ async def open_reader(spec: str, *, baudrate: int = 2400, parity: str = "E", **k
     return AsyncHanReader(_opener(spec, source_kw, [src]), spec, follow_kw=follow_kw, **reader_kw)
 
 
-async def follow(spec: str, *, baudrate: int = 2400, parity: str = "E", **kw) -> AsyncIterator[Reading]:
+async def follow(spec: str, *, baudrate: int = 2400, parity: str = "E", **kw: Any) -> AsyncIterator[Reading]:
     """Readings from ``spec`` forever, reopening it with backoff when it is lost.
 
     An async generator: ``async for reading in aio.follow("tcp://..."):``.

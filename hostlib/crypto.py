@@ -16,6 +16,8 @@ Keys: bytes or hex text (32 hex digits; spaces, ``:`` and ``-`` ignored);
 anything else raises ``ValueError`` naming the key.
 """
 
+from typing import Union
+
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -28,7 +30,8 @@ _CTR2 = b"\x00\x00\x00\x02"
 class Decryptor(BaseDecryptor):
     """Decrypt general-glo/ded-ciphering APDUs with the ``cryptography`` package."""
 
-    def __init__(self, key, auth_key=None, check_replay=True):
+    def __init__(self, key: Union[str, bytes, bytearray, memoryview],
+                 auth_key: Union[str, bytes, bytearray, memoryview, None] = None, check_replay: bool = True) -> None:
         BaseDecryptor.__init__(self, key, auth_key, check_replay)
         self._aes = algorithms.AES(self.key)
 
@@ -62,7 +65,9 @@ class _HostGCM:
         return out[:-16], out[-16:][:tag_len]
 
 
-def encrypt_apdu(key, plaintext, system_title, counter, security_control=0x30, auth_key=None, tag=0xDB):
+def encrypt_apdu(key: Union[str, bytes, bytearray, memoryview], plaintext: Union[bytes, bytearray, memoryview],
+                 system_title: Union[bytes, bytearray, memoryview], counter: int, security_control: int = 0x30,
+                 auth_key: Union[str, bytes, bytearray, memoryview, None] = None, tag: int = 0xDB) -> bytes:
     """``protocols.ciphering.encrypt_apdu`` (the one ciphered-APDU builder) with
     the ``cryptography`` package as its AES-GCM engine."""
     return _encrypt_apdu(key, plaintext, system_title, counter, security_control, auth_key, tag,

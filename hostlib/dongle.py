@@ -18,6 +18,7 @@ in ``other_lines`` and skipped; a line longer than ``max_line`` is dropped.
 
 import json
 from decimal import Decimal
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from protocols.p1 import TimedRegister
 from protocols.reading import Meter, Reading, Register
@@ -28,13 +29,13 @@ class DongleStatus:
 
     __slots__ = ("data",)
 
-    def __init__(self, data):
+    def __init__(self, data: Dict[str, Any]) -> None:
         self.data = data
 
-    def __getitem__(self, k):
+    def __getitem__(self, k: str) -> Any:
         return self.data[k]
 
-    def get(self, k, default=None):
+    def get(self, k: str, default: Any = None) -> Any:
         return self.data.get(k, default)
 
     def __eq__(self, other):
@@ -63,7 +64,7 @@ def _number(v):
     return raw, exp
 
 
-def reading_from_dict(d):
+def reading_from_dict(d: Any) -> Reading:
     """A Reading from the schema's dict (numbers as int/Decimal/float)."""
     if not isinstance(d, dict) or "registers" not in d:
         raise DongleLineError("expected an object with 'meter', 'time' and 'registers'")
@@ -71,7 +72,7 @@ def reading_from_dict(d):
     if not isinstance(m, dict):
         raise DongleLineError("'meter' must be an object")
     meter = Meter(m.get("manufacturer"), m.get("id"), m.get("type"), m.get("list_version"))
-    regs = []
+    regs: List[Register] = []
     rl = d.get("registers")
     if not isinstance(rl, list):
         raise DongleLineError("'registers' must be a list")
@@ -81,6 +82,9 @@ def reading_from_dict(d):
         v = r.get("value")
         if isinstance(v, float):
             v = Decimal(repr(v))
+        if isinstance(v, Decimal) and not v.is_finite():
+            # NaN/Infinity (Python's json reads them): no reading has one.
+            raise DongleLineError("register %s: expected a finite number, found %s" % (r.get("obis"), v))
         raw, scaler = _number(v)
         if "time" in r:  # a register with its own capture time (P1 M-Bus channels)
             regs.append(TimedRegister(r.get("obis"), r.get("name"), raw, scaler, r.get("unit"), r.get("time")))
@@ -128,7 +132,7 @@ def _plain(v):
     return v
 
 
-def parse_line(line):
+def parse_line(line: Union[str, bytes, bytearray]) -> Union[Reading, DongleStatus, None]:
     """One line -> Reading, DongleStatus, or None (not a JSON object line).
 
     :raises DongleLineError: a JSON object that is not a reading or status.
@@ -153,7 +157,7 @@ def parse_line(line):
 class DongleParser:
     """JSON lines in chunks of any size -> readings and statuses."""
 
-    def __init__(self, max_line=16384, on_error=None):
+    def __init__(self, max_line: int = 16384, on_error: Optional[Callable[[DongleLineError], Any]] = None) -> None:
         self._buf = bytearray()
         self.max_line = max_line
         self.on_error = on_error
@@ -163,8 +167,8 @@ class DongleParser:
         self.errors = 0
         self._skipping = False
 
-    def feed(self, chunk):
-        out = []
+    def feed(self, chunk: Union[bytes, bytearray, memoryview]) -> List[Union[Reading, DongleStatus]]:
+        out: List[Union[Reading, DongleStatus]] = []
         buf = self._buf
         buf += chunk
         start = 0
@@ -203,14 +207,14 @@ class DongleParser:
             self.readings += 1
         out.append(item)
 
-    def flush(self):
-        out = []
+    def flush(self) -> List[Union[Reading, DongleStatus]]:
+        out: List[Union[Reading, DongleStatus]] = []
         if self._buf and not self._skipping:
             self._line(bytes(self._buf), out)
         del self._buf[:]
         self._skipping = False
         return out
 
-    def counters(self):
+    def counters(self) -> List[Tuple[str, int]]:
         return [("readings", self.readings), ("statuses", self.statuses),
                 ("other_lines", self.other_lines), ("errors", self.errors)]

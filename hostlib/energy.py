@@ -21,8 +21,17 @@ import json
 import os
 import sqlite3
 import time
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from protocols import energy as core
+from protocols.reading import Reading
+
+if TYPE_CHECKING:
+    from .reader import HanReader
+
+# A finished hour: (UTC hour number, import Wh, export Wh, reactive import
+# varh, reactive export varh, source); a quantity not sent is None.
+Hour = Tuple[int, Optional[int], Optional[int], Optional[int], Optional[int], str]
 
 DEFAULT_ZONE = "Europe/Oslo"
 DB_NAME = "energy.sqlite3"
@@ -31,7 +40,7 @@ DB_NAME = "energy.sqlite3"
 class ZoneInfoZone:
     """A zoneinfo zone with the one method protocols.energy needs."""
 
-    def __init__(self, name):
+    def __init__(self, name: str) -> None:
         import zoneinfo
 
         try:
@@ -39,9 +48,9 @@ class ZoneInfoZone:
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ValueError("--tz: expected an IANA zone such as Europe/Oslo, found %r" % name) from None
         self.name = name
-        self._cache = {}
+        self._cache: Dict[int, int] = {}
 
-    def utcoffset(self, t):
+    def utcoffset(self, t: int) -> int:
         # Kept per quarter hour of UTC: offsets change on quarter hours (zones
         # that move at half past, such as Adelaide, Lord Howe or St John's,
         # would be wrong for 30 minutes with a cache per hour).
@@ -49,7 +58,7 @@ class ZoneInfoZone:
         off = self._cache.get(q)
         if off is None:
             d = datetime.datetime.fromtimestamp(q * 900, datetime.timezone.utc).astimezone(self.zi)
-            off = int(d.utcoffset().total_seconds())
+            off = int((d.utcoffset() or datetime.timedelta()).total_seconds())  # (aware: never None)
             if len(self._cache) > 100000:
                 self._cache.clear()
             self._cache[q] = off
@@ -64,11 +73,11 @@ class SystemZone:
 
     name = "local"
 
-    def utcoffset(self, t):
-        return int(datetime.datetime.fromtimestamp(t).astimezone().utcoffset().total_seconds())
+    def utcoffset(self, t: float) -> int:
+        return int((datetime.datetime.fromtimestamp(t).astimezone().utcoffset() or datetime.timedelta()).total_seconds())
 
 
-def host_zone(name=DEFAULT_ZONE):
+def host_zone(name: str = DEFAULT_ZONE) -> Union[ZoneInfoZone, core.EUZone]:
     """Any IANA zone by name (zoneinfo); the built-in EU rule if zoneinfo has no data."""
     try:
         return ZoneInfoZone(name)
@@ -79,7 +88,7 @@ def host_zone(name=DEFAULT_ZONE):
             raise ValueError("--tz: expected an IANA zone such as Europe/Oslo, found %r" % name) from None
 
 
-def load_steps(path):
+def load_steps(path: str) -> Tuple[int, ...]:
     """A step table from a file: a JSON list of kWh lower bounds (``[0, 2, 5, 10]``),
     or one number (kWh) per line, ``#`` comments allowed. Returns Wh bounds."""
     try:
@@ -88,7 +97,7 @@ def load_steps(path):
     except OSError as e:
         raise ValueError("--steps: cannot read %s: %s" % (path, e.strerror or e)) from None
     try:
-        values = json.loads(text)
+        values: List[Any] = json.loads(text)
         if not isinstance(values, list):
             raise ValueError("--steps %s: expected a JSON list of kWh thresholds, found %s"
                              % (path, type(values).__name__))
@@ -114,7 +123,7 @@ def load_steps(path):
         raise ValueError("--steps %s: %s" % (path, e)) from None
 
 
-def default_state_dir():
+def default_state_dir() -> str:
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
     return os.path.join(base, "hanreader")
 
@@ -122,7 +131,7 @@ def default_state_dir():
 class Store:
     """Finished hours and the accounting state in SQLite (``path`` None: in memory)."""
 
-    def __init__(self, path=None):
+    def __init__(self, path: Optional[str] = None) -> None:
         if path is not None:
             d = os.path.dirname(os.path.abspath(path))
             os.makedirs(d, exist_ok=True)
@@ -136,23 +145,23 @@ class Store:
             "CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT NOT NULL);"
         )
 
-    def add_hour(self, hour):
+    def add_hour(self, hour: Hour) -> None:
         # An hour is final once given; a state restored from before it was
         # stored gives it again with the same values: replace, never add.
         self.db.execute("INSERT OR REPLACE INTO hours VALUES (?, ?, ?, ?, ?, ?)", tuple(hour))
 
-    def hours(self):
+    def hours(self) -> List[Hour]:
         return [tuple(r) for r in self.db.execute("SELECT * FROM hours ORDER BY h")]
 
-    def save_state(self, state):
+    def save_state(self, state: List[Any]) -> None:
         self.db.execute("INSERT OR REPLACE INTO state VALUES ('energy', ?)", (json.dumps(state),))
         self.db.commit()
 
-    def load_state(self):
+    def load_state(self) -> Optional[List[Any]]:
         row = self.db.execute("SELECT v FROM state WHERE k = 'energy'").fetchone()
         return None if row is None else json.loads(row[0])
 
-    def close(self):
+    def close(self) -> None:
         self.db.commit()
         self.db.close()
 
@@ -160,7 +169,8 @@ class Store:
 class Accountant:
     """protocols.energy.Energy with its hours and state kept in a Store."""
 
-    def __init__(self, state_dir=None, zone=None, top=3, steps=core.DEFAULT_STEPS):
+    def __init__(self, state_dir: Optional[str] = None, zone: Any = None, top: int = 3,
+                 steps: Sequence[int] = core.DEFAULT_STEPS) -> None:
         self.zone = zone if zone is not None else host_zone()
         self.top = top
         self.steps = steps
@@ -179,39 +189,40 @@ class Accountant:
         self.store.add_hour(hour)
         self.changed = True
 
-    def feed(self, reading, now=None):
+    def feed(self, reading: Reading, now: Optional[float] = None) -> None:
         self.energy.feed(reading, now)
         if self.changed:  # at most once an hour: when hours were closed
             self.store.save_state(self.energy.state())
             self.changed = False
 
-    def close(self):
+    def close(self) -> None:
         self.store.save_state(self.energy.state())
         self.store.close()
 
     # What a view of the running hour asks (hostlib.live.Dashboard).
-    def running(self, now=None):
+    def running(self, now: Optional[float] = None) -> Optional[Dict[str, Any]]:
         return self.energy.running(now)
 
-    def month(self, y=None, m=None):
+    def month(self, y: Optional[int] = None, m: Optional[int] = None) -> Optional[Dict[str, Any]]:
         return self.energy.month(y, m)
 
     # -- reports -----------------------------------------------------------------------
-    def report(self, month=None):
+    def report(self, month: Optional[str] = None) -> Dict[str, Any]:
         return build_report(self.store.hours(), self.zone, self.top, self.steps, month)
 
 
-def month_key(zone, h):
+def month_key(zone: Any, h: int) -> str:
     y, m = core.local_hour(zone, h)[:2]
     return "%04d-%02d" % (y, m)
 
 
-def build_report(hours, zone, top=3, steps=core.DEFAULT_STEPS, month=None):
+def build_report(hours: Iterable[Hour], zone: Any, top: int = 3, steps: Sequence[int] = core.DEFAULT_STEPS,
+                 month: Optional[str] = None) -> Dict[str, Any]:
     """The ``hanreader energy --json`` object from finished hours."""
     book = core.Energy(zone, top=top, steps=steps, months_kept=10 ** 6)
     out_hours = []
-    days = []
-    day_index = {}
+    days: List[Dict[str, Any]] = []
+    day_index: Dict[str, int] = {}
     for hour in hours:
         h = hour[0]
         key = month_key(zone, h)
@@ -246,7 +257,7 @@ def _kwh(wh):
     return "%.2f" % (wh / 1000.0) if wh is not None else "-"
 
 
-def render(report, running=None, width=40):
+def render(report: Dict[str, Any], running: Optional[Dict[str, Any]] = None, width: int = 40) -> str:
     """The terminal view: a bar per hour (peaks marked), day totals, each month's figures."""
     lines = []
     peaks = set()
@@ -288,14 +299,14 @@ def render(report, running=None, width=40):
     return "\n".join(lines)
 
 
-def running_text(r, zone_name=None):
+def running_text(r: Dict[str, Any], zone_name: Optional[str] = None) -> str:
     m = r.get("margin_wh")
     return "running hour %s: %s kWh so far, %s kWh projected%s" % (
         r.get("start", r["hour"]), _kwh(r["so_far_wh"]), _kwh(r["projection_wh"]),
         ", %s kWh to the next step" % _kwh(m) if m is not None else ", top step")
 
 
-def recording_times(path):
+def recording_times(path: str) -> Iterator[Tuple[bytes, Optional[float]]]:
     """(chunk, UTC receive seconds) of a recording, from its ``started`` line."""
     from .recording import read_metadata, read_recording
 
@@ -313,7 +324,7 @@ def recording_times(path):
         yield data, (base + secs if base is not None else None)
 
 
-def account_file(acct, path, reader):
+def account_file(acct: "Accountant", path: str, reader: "HanReader") -> int:
     """Feed a capture file or recording through ``reader`` into ``acct``; returns readings."""
     from .sources import RECORDING, open_file
 
@@ -341,5 +352,5 @@ def account_file(acct, path, reader):
     return n
 
 
-def now_utc():
+def now_utc() -> float:
     return time.time()

@@ -23,6 +23,8 @@ with ``on_error``, is reported and skipped so the rest of the file is
 still read.
 """
 
+from typing import Any, Callable, List, Optional, Union
+
 from protocols.hextext import HexLineError, hex_line
 
 from .recording import MAGIC as _REC_MAGIC
@@ -46,7 +48,7 @@ class HexError(ValueError):
 
     kind = "hex"
 
-    def __init__(self, message, line=None, column=None):
+    def __init__(self, message: str, line: Optional[int] = None, column: Optional[int] = None) -> None:
         where = ""
         if line is not None:
             where = "line %d, column %d: " % (line, column) if column else "line %d: " % line
@@ -67,7 +69,7 @@ def _is_p1(text):
     return False
 
 
-def sniff(head):
+def sniff(head: Union[bytes, bytearray, memoryview]) -> str:
     """``RAW``, ``HEX``, ``RECORDING``, ``P1TEXT`` or ``JSONL`` for the first bytes of an input.
 
     Text made only of printable ASCII and white space (comments may hold
@@ -97,7 +99,7 @@ class HexDecoder:
     and column) and skipped; without it the error is raised.
     """
 
-    def __init__(self, on_error=None):
+    def __init__(self, on_error: Optional[Callable[[HexError], Any]] = None) -> None:
         self.on_error = on_error
         self._buf = bytearray()
         self._col = 1  # column of _buf[0] in its line
@@ -106,10 +108,10 @@ class HexDecoder:
         self.bytes_out = 0
         self.bad_lines = 0
 
-    def feed(self, chunk):
+    def feed(self, chunk: Union[bytes, bytearray, memoryview]) -> bytes:
         buf = self._buf
         buf += chunk
-        out = []
+        out: List[bytes] = []
         start = 0
         while True:
             nl = buf.find(b"\n", start)
@@ -163,16 +165,17 @@ class HexDecoder:
         self.bytes_out += len(data)
         return data
 
-    def finish(self):
+    def finish(self) -> bytes:
         """End of input: the last line (without a line break) is decoded too."""
-        out = []
+        out: List[bytes] = []
         if self._buf:
             self._piece(bytes(self._buf), out)
             del self._buf[:]
         return self._emit(out)
 
 
-def decode_hex(text, on_error=None):
+def decode_hex(text: Union[str, bytes, bytearray, memoryview],
+               on_error: Optional[Callable[[HexError], Any]] = None) -> bytes:
     """Whole hex text (str or bytes, comments allowed) -> bytes."""
     if isinstance(text, str):
         text = text.encode("utf-8", "replace")

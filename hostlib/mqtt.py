@@ -39,10 +39,17 @@ import socket
 import ssl
 import threading
 import time
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Literal, Optional, Tuple, Union, cast
 from urllib.parse import urlsplit
 
 from protocols import __version__
 from protocols.mqtt import Messages
+from protocols.reading import Reading
+
+if TYPE_CHECKING:
+    from protocols.energy import Energy
+
+    from .energy import Accountant
 
 PASSWORD_ENV = "HANREADER_MQTT_PASSWORD"
 DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
@@ -59,7 +66,7 @@ READY_TIMEOUT = 120
 class MqttError(Exception):
     """The broker cannot be used. ``str(err)`` is one line for the user."""
 
-    def __init__(self, kind, message, hint=None):
+    def __init__(self, kind: str, message: str, hint: Optional[str] = None) -> None:
         Exception.__init__(self, message)
         self.kind = kind  # url, refused, dns, timeout, auth, tls, io
         self.message = message
@@ -69,7 +76,7 @@ class MqttError(Exception):
         return self.message + ("; hint: " + self.hint if self.hint else "")
 
 
-def parse_broker_url(url):
+def parse_broker_url(url: str) -> Tuple[str, int, bool, Optional[str]]:
     """``mqtt://HOST[:PORT]`` or ``mqtts://HOST[:PORT]`` -> (host, port, tls, username or None).
 
     A password in the URL is refused (it would show in process lists and
@@ -103,7 +110,7 @@ def _no_secret(url):
     return (s[: scheme + 3] if scheme >= 0 else "") + "***@" + s[at + 1 :]
 
 
-def read_password(file=None, env=PASSWORD_ENV):
+def read_password(file: Optional[str] = None, env: str = PASSWORD_ENV) -> Optional[str]:
     """The password from ``file`` (first line) or else the environment, or None."""
     if file:
         try:
@@ -115,7 +122,7 @@ def read_password(file=None, env=PASSWORD_ENV):
     return os.environ.get(env) or None
 
 
-def default_bridge_id():
+def default_bridge_id() -> str:
     return "host-" + (socket.gethostname().split(".")[0] or "unknown")
 
 
@@ -140,10 +147,14 @@ class MqttBridge:
     ``(topic, payload, retain)``.
     """
 
-    def __init__(self, broker="mqtt://localhost", *, username=None, password=None, ca_file=None, cert_file=None,
-                 key_file=None, client_id=None, bridge_id=None, topic_prefix="hanreader",
-                 discovery_prefix="homeassistant", discovery=True, meter_name=None, expire_after=60,
-                 keepalive=30, connect_timeout=10.0, on_event=None, extras=(), energy=None):
+    def __init__(self, broker: str = "mqtt://localhost", *, username: Optional[str] = None,
+                 password: Optional[str] = None, ca_file: Optional[str] = None, cert_file: Optional[str] = None,
+                 key_file: Optional[str] = None, client_id: Optional[str] = None, bridge_id: Optional[str] = None,
+                 topic_prefix: str = "hanreader", discovery_prefix: str = "homeassistant", discovery: bool = True,
+                 meter_name: Optional[str] = None, expire_after: Optional[int] = 60, keepalive: int = 30,
+                 connect_timeout: float = 10.0, on_event: Optional[Callable[[str, str], Any]] = None,
+                 extras: Iterable[Callable[[Messages], Any]] = (),
+                 energy: "Union[Energy, Accountant, None]" = None) -> None:
         import paho.mqtt.client as paho  # here: importing hostlib does not need paho
 
         self.host, self.port, self.tls, url_user = parse_broker_url(broker)
@@ -171,7 +182,7 @@ class MqttBridge:
         if energy is not None:
             from protocols.energy import EnergySensors
 
-            core = getattr(energy, "energy", energy)
+            core = cast("Energy", getattr(energy, "energy", energy))
             feeder = energy if core is not energy else None
             self.energy = EnergySensors(self.msgs, core, feed=feeder is None)
             self.extras.append(_Timed(self.energy, feeder))
@@ -196,25 +207,25 @@ class MqttBridge:
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
         self.client = c
-        self._events = queue.Queue(QUEUE_SIZE)
+        self._events: "queue.Queue[Tuple[Any, ...]]" = queue.Queue(QUEUE_SIZE)
         self._first = threading.Event()
         self._ready = threading.Event()
         self._first_rc = None
         self.connected = False
         self._ever = False
         self._lost_said = False
-        self.pending = {}  # (state topic, registers) -> payload, insertion order = age
+        self.pending: Dict[Tuple[str, int], Tuple[str, Any, bool]] = {}  # (state topic, registers) -> payload, insertion order = age
         self.published = 0
         self.dropped_states = 0
         self.errors = 0  # events the publisher could not handle (reported once)
         self._last_info = None
-        self._worker = None
+        self._worker: Optional[threading.Thread] = None
         self._closing = False
         self._idle = threading.Condition()
         self._busy = 0
 
     # -- connection -----------------------------------------------------------------
-    def connect(self):
+    def connect(self) -> "MqttBridge":
         """Connect (raises ``MqttError`` if the broker cannot be used) and
         start publishing. Later losses are survived."""
         c = self.client
@@ -294,7 +305,7 @@ class MqttBridge:
             pass
 
     # -- publishing -------------------------------------------------------------------
-    def publish(self, reading):
+    def publish(self, reading: Reading) -> None:
         """Queue one reading (never blocks long, never raises for the broker)."""
         with self._idle:
             self._busy += 1
@@ -399,7 +410,7 @@ class MqttBridge:
                           "the latest state of each meter is kept" % (self.where, why.lower()))
 
     # -- the end ----------------------------------------------------------------------
-    def flush(self, timeout=10.0):
+    def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every queued reading is handed to the socket (``--fast``)."""
         end = time.monotonic() + timeout
         with self._idle:
@@ -413,7 +424,7 @@ class MqttBridge:
                 pass
         return not self._busy
 
-    def close(self, timeout=5.0):
+    def close(self, timeout: float = 5.0) -> None:
         """Send ``offline`` (retained), disconnect, stop the threads."""
         if self._worker is None:
             return
@@ -435,12 +446,12 @@ class MqttBridge:
         self._worker = None
         self.connected = False
 
-    def __enter__(self):
+    def __enter__(self) -> "MqttBridge":
         if self._worker is None:
             self.connect()
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         self.close()
         return False
 
@@ -472,40 +483,40 @@ class AsyncMqttBridge:
     publish(reading)`` (only queues: never blocks the loop), ``await close()``,
     or ``async with``. Same arguments as ``MqttBridge``."""
 
-    def __init__(self, broker="mqtt://localhost", **kwargs):
+    def __init__(self, broker: str = "mqtt://localhost", **kwargs: Any) -> None:
         self.bridge = MqttBridge(broker, **kwargs)
 
     @property
-    def connected(self):
+    def connected(self) -> bool:
         return self.bridge.connected
 
     @property
-    def msgs(self):
+    def msgs(self) -> Messages:
         return self.bridge.msgs
 
-    async def connect(self):
+    async def connect(self) -> "AsyncMqttBridge":
         import asyncio
 
         await asyncio.get_running_loop().run_in_executor(None, self.bridge.connect)
         return self
 
-    async def publish(self, reading):
+    async def publish(self, reading: Reading) -> None:
         self.bridge.publish(reading)
 
-    async def flush(self, timeout=10.0):
+    async def flush(self, timeout: float = 10.0) -> bool:
         import asyncio
 
         return await asyncio.get_running_loop().run_in_executor(None, self.bridge.flush, timeout)
 
-    async def close(self, timeout=5.0):
+    async def close(self, timeout: float = 5.0) -> None:
         import asyncio
 
         await asyncio.get_running_loop().run_in_executor(None, self.bridge.close, timeout)
 
-    async def __aenter__(self):
+    async def __aenter__(self) -> "AsyncMqttBridge":
         return await self.connect()
 
-    async def __aexit__(self, *exc):
+    async def __aexit__(self, *exc: object) -> Literal[False]:
         await self.close()
         return False
 

@@ -28,9 +28,11 @@ for ``silence`` seconds, and again when frames return.
 
 import time
 from collections import deque
-from typing import Callable, Dict, Iterator, List, Optional, Union
+from typing import Any, Callable, Deque, Dict, Generator, Iterator, List, Optional, Tuple, Union
 
 from protocols.decoder import Reader as _CoreReader
+from protocols.errors import HanError
+from protocols.framing import Framer
 from protocols.reading import Reading
 
 from .dongle import DongleParser, DongleStatus
@@ -43,7 +45,7 @@ _REJECT_COUNTERS = ("hcs_errors", "fcs_errors", "checksum_errors", "length_error
                     "truncated", "format_errors", "decode_errors")
 
 Opener = Callable[[], Source]
-EventCallback = Callable[[str, str], None]
+EventCallback = Callable[[str, str], Any]
 
 
 class HanReader:
@@ -58,10 +60,10 @@ class HanReader:
     """
 
     def __init__(self, source: Optional[Source] = None, *, key: Union[str, bytes, None] = None,
-                 auth_key: Union[str, bytes, None] = None, decrypt=None,
-                 on_reject: Optional[Callable[[Exception], None]] = None,
-                 on_status: Optional[Callable[[DongleStatus], None]] = None,
-                 on_frame: Optional[Callable[[object], None]] = None, format: str = "auto",
+                 auth_key: Union[str, bytes, None] = None, decrypt: Optional[Callable] = None,
+                 on_reject: Optional[Callable[[HanError], Any]] = None,
+                 on_status: Optional[Callable[[DongleStatus], Any]] = None,
+                 on_frame: Optional[Callable[[Any], Any]] = None, format: str = "auto",
                  max_frame: int = 2049, keep_rejects: int = 20) -> None:
         if format not in FORMATS:
             raise ValueError("format must be one of %s" % ", ".join(FORMATS))
@@ -79,27 +81,28 @@ class HanReader:
         self.core = _CoreReader(decrypt=decrypt, on_reject=self._reject, max_frame=max_frame,
                                 on_frame=on_frame, protocol=proto, pending=_PRE_LOCK_KEEP)
         self.dongle = DongleParser() if format in ("dongle", "auto") else None
-        self.rejects = deque(maxlen=keep_rejects)  # the last rejected frames' errors
+        self.rejects: Deque[HanError] = deque(maxlen=keep_rejects)  # the last rejected frames' errors
         self.bytes_in = 0
-        self.last_reading_at = None
+        self.last_reading_at: Optional[float] = None
 
     # -- counters ------------------------------------------------------------
     @property
-    def framer(self):
+    def framer(self) -> Framer:
         return self.core.framer
 
     def counters(self) -> Dict[str, Union[int, str, None]]:
         """All counters as a dict, as ``protocols.Reader.counters()`` gives
         them, plus ``rejected`` (their sum), ``protocol``, ``bytes`` and the
         dongle parser's (``dongle_readings`` ...)."""
-        d = dict(self.core.counters())
-        d["rejected"] = sum(d.get(k, 0) for k in _REJECT_COUNTERS)
+        c = self.core.counters()
+        d: Dict[str, Union[int, str, None]] = dict(c)
+        d["rejected"] = sum(c.get(k, 0) for k in _REJECT_COUNTERS)
         d["protocol"] = self.core.protocol
         d["bytes"] = self.bytes_in
         if self.dongle is not None:
             for k, v in self.dongle.counters():
                 d["dongle_" + k] = v
-            d["readings"] += self.dongle.readings
+            d["readings"] = c["readings"] + self.dongle.readings
         return d
 
     def _reject(self, err):
@@ -170,9 +173,10 @@ class HanReader:
 
 
 def chunks(opener: Opener, *, reconnect: bool = True, initial_delay: float = 1.0, max_delay: float = 30.0,
-           on_event: Optional[EventCallback] = None, sleep: Callable[[float], None] = time.sleep,
+           on_event: Optional[EventCallback] = None, sleep: Callable[[float], Any] = time.sleep,
            retry_first: bool = False, stop: Optional[Callable[[], bool]] = None,
-           on_lost: Optional[Callable[[], None]] = None, close: bool = True) -> Iterator[tuple]:
+           on_lost: Optional[Callable[[], Any]] = None,
+           close: bool = True) -> Generator[Tuple[Source, bytes], None, None]:
     """The read loop and the reconnect loop: ``(source, data)`` for every read.
 
     ``data`` is ``b""`` when nothing arrived within the source's timeout (so
@@ -229,9 +233,9 @@ def chunks(opener: Opener, *, reconnect: bool = True, initial_delay: float = 1.0
 
 def follow(opener: Opener, reader: Optional[HanReader] = None, *, initial_delay: float = 1.0,
            max_delay: float = 30.0, on_event: Optional[EventCallback] = None,
-           sleep: Callable[[float], None] = time.sleep, retry_first: bool = False,
+           sleep: Callable[[float], Any] = time.sleep, retry_first: bool = False,
            stop: Optional[Callable[[], bool]] = None, reconnect: bool = True, silence: Optional[float] = None,
-           clock: Callable[[], float] = time.monotonic, close: bool = True) -> Iterator[Reading]:
+           clock: Callable[[], float] = time.monotonic, close: bool = True) -> Generator[Reading, None, None]:
     """Readings from ``opener()``'s source, reopening it when it is lost.
 
     ``opener``: a callable returning a Source (e.g.

@@ -25,7 +25,9 @@ Reading is streamed line by line: a recording of any length replays in
 constant memory.
 """
 
+import os
 import time
+from typing import IO, Any, Callable, Dict, Iterable, Iterator, Mapping, Optional, TextIO, Tuple, Union
 
 MAGIC = "# hanreader recording v1"
 
@@ -33,7 +35,7 @@ MAGIC = "# hanreader recording v1"
 class RecordingError(ValueError):
     kind = "recording"
 
-    def __init__(self, message, line=None):
+    def __init__(self, message: str, line: Optional[int] = None) -> None:
         ValueError.__init__(self, ("line %d: " % line if line else "") + message)
         self.line = line
 
@@ -45,7 +47,8 @@ class RecordingWriter:
     the time since the writer was created (``time.monotonic``).
     """
 
-    def __init__(self, fileobj, source=None, started=None, flush=True, clock=time.monotonic):
+    def __init__(self, fileobj: Union[str, TextIO], source: Optional[str] = None, started: Optional[str] = None,
+                 flush: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
         self._own = False
         if isinstance(fileobj, str):
             fileobj = open(fileobj, "w", encoding="utf-8", newline="\n")
@@ -68,7 +71,7 @@ class RecordingWriter:
         if self.flush_each:
             self.f.flush()
 
-    def write(self, data, t=None):
+    def write(self, data: Union[bytes, bytearray, memoryview], t: Optional[float] = None) -> None:
         if not data:
             return
         if t is None:
@@ -82,29 +85,30 @@ class RecordingWriter:
         if self.flush_each:
             self.f.flush()
 
-    def close(self):
+    def close(self) -> None:
         try:
             self.f.flush()
         finally:
             if self._own:
                 self.f.close()
 
-    def __enter__(self):
+    def __enter__(self) -> "RecordingWriter":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def read_recording(fileobj, check_magic=True, meta=None):
+def read_recording(fileobj: Union[str, IO[str], IO[bytes], Iterable[str], Iterable[bytes]], check_magic: bool = True,
+                   meta: Optional[Dict[str, str]] = None) -> Iterator[Tuple[float, bytes]]:
     """Yield ``(seconds, bytes)`` for each data line of a recording.
 
-    ``fileobj``: a text or binary file object, or a path. Streams: memory
+    ``fileobj``: a text or binary file object (any iterable of lines), or a path. Streams: memory
     does not grow with the file. ``meta``: a dict that gets the ``key:
     value`` comments (``source``, ``started``) as they are read.
     """
     own = isinstance(fileobj, str)
-    f = open(fileobj, "rb") if own else fileobj
+    f: Any = open(fileobj, "rb") if isinstance(fileobj, str) else fileobj
     try:
         first = True
         last = 0.0
@@ -145,7 +149,8 @@ def read_recording(fileobj, check_magic=True, meta=None):
             f.close()
 
 
-def replay(chunks, speed=1.0, sleep=time.sleep, clock=time.monotonic):
+def replay(chunks: Iterable[Tuple[float, bytes]], speed: Optional[float] = 1.0,
+           sleep: Callable[[float], Any] = time.sleep, clock: Callable[[], float] = time.monotonic) -> Iterator[bytes]:
     """Yield the chunks of ``read_recording`` at the recorded pace.
 
     ``speed``: 1.0 = as recorded, 10 = ten times faster; ``None`` or 0 =
@@ -165,7 +170,7 @@ def replay(chunks, speed=1.0, sleep=time.sleep, clock=time.monotonic):
         yield data
 
 
-def started_seconds(meta):
+def started_seconds(meta: Optional[Mapping[str, str]]) -> Optional[float]:
     """POSIX seconds of a recording's ``started`` comment (None if absent or
     not an ISO time; a time without offset is taken as this machine's local time)."""
     import datetime
@@ -182,12 +187,12 @@ def started_seconds(meta):
     return t.timestamp()
 
 
-def read_metadata(path):
+def read_metadata(path: Union[str, "os.PathLike[str]"]) -> Dict[str, str]:
     """The ``key: value`` comments at the head of a recording, as a dict."""
     meta = {}
     with open(path, "rb") as f:
-        for i, line in enumerate(f):
-            line = line.decode("utf-8", "replace").strip()
+        for i, raw in enumerate(f):
+            line = raw.decode("utf-8", "replace").strip()
             if i == 0:
                 continue
             if not line.startswith("#"):

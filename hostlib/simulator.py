@@ -35,12 +35,14 @@ import math
 import random
 import struct as _struct
 import time
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 from protocols import axdr, obis
 from protocols.declarations import tag_of
 from protocols.meters import catalog as meters
 from protocols.cosem import DateTime
 from protocols.hdlc import build_frame
+from protocols.meters._layouts import List as DeclaredList
 
 
 KINDS = tuple(meters.simulated())  # every declared meter with a ``SIMULATE`` profile
@@ -53,8 +55,11 @@ KINDS = tuple(meters.simulated())  # every declared meter with a ``SIMULATE`` pr
 
 NULL = ("null-data", None)
 
+# A typed value: (A-XDR type name, content).
+Typed = Tuple[str, Any]
 
-def typed(name, x):
+
+def typed(name: str, x: Any) -> Typed:
     """A typed value; texts become bytes, numbers ints."""
     if name in ("visible-string", "utf8-string") and type(x) is str:
         x = x.encode("ascii")
@@ -65,19 +70,19 @@ def typed(name, x):
     return (name, x)
 
 
-def arr(items):
+def arr(items: Iterable[Typed]) -> Typed:
     return ("array", list(items))
 
 
-def struct(items):
+def struct(items: Iterable[Typed]) -> Typed:
     return ("structure", list(items))
 
 
-def octets(b):
+def octets(b: Union[bytes, bytearray, memoryview]) -> Typed:
     return ("octet-string", bytes(b))
 
 
-def encode_axdr(v, out):
+def encode_axdr(v: Typed, out: bytearray) -> bytearray:
     """Append the A-XDR encoding of a typed value to bytearray ``out``."""
     t, x = v
     tag = tag_of(t)
@@ -96,7 +101,7 @@ def encode_axdr(v, out):
     return out
 
 
-def sim_profile(kind):
+def sim_profile(kind: str) -> Dict[str, Any]:
     """The simulation profile of meter ``kind`` (its declaration's ``SIMULATE``)."""
     decl = meters.declaration(kind)
     p = dict(kv.split("=", 1) for kv in decl.SIMULATE.split())
@@ -110,7 +115,7 @@ def sim_profile(kind):
     )
 
 
-def encode_frame(kind, header_time, body):
+def encode_frame(kind: str, header_time: Optional[bytes], body: Typed) -> bytes:
     """The one build step: a complete HDLC frame for ``body`` (a typed value).
 
     Built with the construct declarations (``protocols/declarations.py``,
@@ -150,7 +155,7 @@ def _declared(v):
     return d.from_typed((t, x))
 
 
-def encode_frame_lean(kind, header_time, body):
+def encode_frame_lean(kind: str, header_time: Optional[bytes], body: Typed) -> bytes:
     """The same frame by hand (A-XDR bytes + ``hdlc.build_frame``): a cross-check."""
     m = sim_profile(kind)
     apdu = bytearray(b"\x0f")
@@ -167,13 +172,13 @@ def encode_frame_lean(kind, header_time, body):
                        control=m["control"])
 
 
-def cosem_datetime(dt, deviation=None, status=0):
+def cosem_datetime(dt: datetime.datetime, deviation: Optional[int] = None, status: int = 0) -> bytes:
     """12-byte COSEM date-time of a datetime; ``deviation`` None: not specified."""
     return DateTime(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, None, deviation,
                     status, dt.isoweekday()).to_bytes()
 
 
-def scaled(raw, scaler):
+def scaled(raw: int, scaler: Optional[int]) -> Union[int, float]:
     """What a decoder reports for raw × 10^scaler (as Register.value does)."""
     if not scaler:
         return raw
@@ -193,7 +198,7 @@ _SOURCES = {
 }
 
 
-def unit_enum(unit):
+def unit_enum(unit: Optional[str]) -> int:
     """The Blue Book unit enum of a unit text (``obis.unit_of``'s inverse)."""
     for n in range(1, 58):
         if obis.unit_of(n) == unit:
@@ -206,7 +211,8 @@ class SimFrame:
 
     __slots__ = ("t", "when", "list", "frame", "expected", "time", "meter")
 
-    def __init__(self, t, when, list_no, frame, expected, time_, meter):
+    def __init__(self, t: float, when: datetime.datetime, list_no: int, frame: bytes,
+                 expected: Optional[Dict[str, Any]], time_: Optional[str], meter: Optional[Dict[str, Any]]) -> None:
         self.t = t
         self.when = when
         self.list = list_no
@@ -235,12 +241,12 @@ _APPLIANCES = (
 class LoadProfile:
     """A household's load, advanced in time steps; deterministic for a seed."""
 
-    def __init__(self, phases=3, seed=None, energy_import=None):
+    def __init__(self, phases: int = 3, seed: Optional[int] = None, energy_import: Optional[int] = None) -> None:
         self.phases = phases
         self.rng = random.Random(seed)
-        self.on = {}  # appliance -> seconds left
+        self.on: Dict[str, float] = {}  # appliance -> seconds left
         r = self.rng
-        self.energy = [
+        self.energy: List[float] = [
             energy_import if energy_import is not None else r.randint(8_000_000, 40_000_000),
             r.randint(0, 50_000),
             r.randint(1_000_000, 6_000_000),
@@ -248,20 +254,20 @@ class LoadProfile:
         ]  # A+ Wh, A- Wh, R+ varh, R- varh (floats while integrating)
         self.energy = [float(e) for e in self.energy]
         self.drift = r.uniform(0, 2 * math.pi)
-        self.now = None
+        self.now: Optional[datetime.datetime] = None
         self.p = [0.0] * 3
         self.q = [0.0] * 3
         self.u = [230.0] * 3
         self.i = [0.0] * 3
 
     @staticmethod
-    def base_load(hour):
+    def base_load(hour: float) -> float:
         """Watts for a fractional hour of day: night, a morning and an evening peak."""
         m = math.exp(-((hour - 7.5) ** 2) / 1.5)
         e = math.exp(-((hour - 19.0) ** 2) / 5.0)
         return 280.0 + 900.0 * m + 1500.0 * e
 
-    def step(self, when, dt):
+    def step(self, when: datetime.datetime, dt: float) -> None:
         """Advance to ``when`` (dt seconds after the last step); update the values."""
         r = self.rng
         self.now = when
@@ -309,11 +315,11 @@ class LoadProfile:
         self.energy[2] += tot_q * dt / 3600.0
 
     @property
-    def power(self):
+    def power(self) -> float:
         return sum(self.p)
 
     @property
-    def reactive(self):
+    def reactive(self) -> float:
         return sum(self.q)
 
 
@@ -323,7 +329,9 @@ class LoadProfile:
 class Simulator:
     """Frames of one meter: ``kind`` aidon|kaifa|kamstrup, ``phases`` 1|3."""
 
-    def __init__(self, kind="aidon", phases=3, seed=None, start=None, profile=None, key=None, auth_key=None):
+    def __init__(self, kind: str = "aidon", phases: int = 3, seed: Optional[int] = None,
+                 start: Optional[datetime.datetime] = None, profile: Optional[LoadProfile] = None,
+                 key: Union[str, bytes, None] = None, auth_key: Union[str, bytes, None] = None) -> None:
         kind = kind.lower()
         if kind not in KINDS:
             raise ValueError("meter must be one of %s, found %r" % (", ".join(KINDS), kind))
@@ -344,7 +352,7 @@ class Simulator:
             start = start.replace(tzinfo=None)
         self.start = start.replace(microsecond=0)
         self.profile = profile or LoadProfile(phases, seed)
-        self.frozen = None  # energies at the last full hour
+        self.frozen: Optional[List[int]] = None  # energies at the last full hour
         self.sent = 0
         self.current_time = self.start  # the time of the last frame made (for the demo view)
         # ``key``: the meter encrypts (general-glo-ciphering, digest 3.3), with a tag when
@@ -361,10 +369,10 @@ class Simulator:
         self.invocation_counter = 1
 
     @property
-    def meter_type(self):
+    def meter_type(self) -> str:
         return self.cfg["types"][self.phases]
 
-    def schedule(self, when):
+    def schedule(self, when: datetime.datetime) -> Optional[int]:
         """The list sent at ``when`` (a datetime on a 0.5 s tick), or None."""
         sec = when.second + when.microsecond / 1e6
         cfg = self.cfg
@@ -376,7 +384,7 @@ class Simulator:
             return 1
         return None
 
-    def frames(self, count=None, duration=None):
+    def frames(self, count: Optional[int] = None, duration: Optional[float] = None) -> Iterator[SimFrame]:
         """Generate SimFrames in time order (``count`` frames / ``duration`` s, or forever)."""
         tick = datetime.timedelta(seconds=0.5)
         when = self.start
@@ -403,7 +411,7 @@ class Simulator:
             prof.step(when, 0.5)
 
     # -- list contents ---------------------------------------------------------
-    def values(self):
+    def values(self) -> Dict[str, Any]:
         """Raw register values now, by name, in the vendors' shared vocabulary."""
         p = self.profile
         return dict(
@@ -412,27 +420,29 @@ class Simulator:
             i=p.i, u=p.u,
         )
 
-    def layout(self, lst):
+    def layout(self, lst: int) -> DeclaredList:
         """The declared ``meters.List`` sent as list number ``lst`` by this variant."""
         for x in self.lists:
             if x.number == lst and self.phases in x.phases:
                 return x
         raise ValueError("%s declares no list %d for %d phases" % (self.kind, lst, self.phases))
 
-    def cipher(self, frame):
+    def cipher(self, frame: bytes) -> bytes:
         """``frame`` (a plaintext HDLC frame) with its APDU ciphered by the one
         builder (``hostlib.crypto.encrypt_apdu``), the next frame counter."""
         from protocols.hdlc import parse_frame
 
         from .crypto import encrypt_apdu
 
+        if self.key is None:
+            raise ValueError("cipher: this meter has no key (Simulator(key=...))")
         m = self.cfg
         apdu = encrypt_apdu(self.key, parse_frame(frame).apdu, self.system_title, self.invocation_counter,
                             0x30 if self.auth_key is not None else 0x20, self.auth_key)
         self.invocation_counter += 1
         return build_frame(b"\xe6\xe7\x00" + apdu, dest=m["dest"], src=m["src"], control=m["control"])
 
-    def make(self, lst, when, t, cipher=True):
+    def make(self, lst: int, when: datetime.datetime, t: float, cipher: bool = True) -> SimFrame:
         body, header_time, items, time_ = self.body(lst, when)
         frame = encode_frame(self.kind, header_time, body)
         if cipher and self.key is not None:
@@ -453,7 +463,8 @@ class Simulator:
         energies = self.frozen if self.frozen is not None else [int(e) for e in self.profile.energy]
         return h, energies
 
-    def body(self, lst, when):
+    def body(self, lst: int,
+             when: datetime.datetime) -> Tuple[Typed, Optional[bytes], List[Tuple[str, Any]], Optional[str]]:
         """List ``lst`` at ``when``, as the declaration lays it out: (typed body,
         header date-time bytes or None, [(register name, expected value)],
         the reading's expected time)."""
@@ -507,8 +518,10 @@ class Simulator:
         return body, header, items, time_
 
     # -- pacing ------------------------------------------------------------------
-    def run(self, sink, speed=1.0, count=None, duration=None, stop=None, lead=0.0,
-            clock=time.monotonic, sleep=time.sleep, on_frame=None, frames=None):
+    def run(self, sink: Callable[[bytes], Any], speed: Optional[float] = 1.0, count: Optional[int] = None,
+            duration: Optional[float] = None, stop: Any = None, lead: float = 0.0,
+            clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], Any] = time.sleep,
+            on_frame: Optional[Callable[[SimFrame], Any]] = None, frames: Optional[Iterable[SimFrame]] = None) -> int:
         """Send frames to ``sink(bytes)``, paced.
 
         ``speed``: 1 = real time, 60 = a minute per second, None/0 = as fast
@@ -548,7 +561,7 @@ class Simulator:
 FAULT_KINDS = ("miss-list3", "power-cut", "reboot")
 
 
-def parse_fault(text):
+def parse_fault(text: str) -> Tuple[str, datetime.datetime, int]:
     """``KIND@LOCAL-TIME[+DURATION]`` -> (kind, naive local datetime, seconds).
 
     ``miss-list3@2026-01-10T14``: the hourly list of 14:00 is not sent;
@@ -594,7 +607,8 @@ class FastFrames:
     and ``time`` are None (decode them to check).
     """
 
-    def __init__(self, sim, zone=None, lists=None, faults=()):
+    def __init__(self, sim: Simulator, zone: Any = None, lists: Optional[Iterable[int]] = None,
+                 faults: Iterable[Tuple[str, datetime.datetime, int]] = ()) -> None:
         from protocols import energy as core
 
         self.sim = sim
@@ -607,7 +621,7 @@ class FastFrames:
             u = self._utc(at)
             self.faults.append((kind, u, u + secs))
         self.pattern = self._pattern()
-        self.templates = {}
+        self.templates: Dict[int, Tuple[bytearray, List[Any], List[int], datetime.datetime]] = {}
         for lst in set(x[1] for x in self.pattern):
             self._template(lst)
 
@@ -719,7 +733,7 @@ class FastFrames:
             self._last = u
         return True
 
-    def frames(self, count=None, duration=None):
+    def frames(self, count: Optional[int] = None, duration: Optional[float] = None) -> Iterator[SimFrame]:
         from protocols.crc import crc16_x25
 
         sim = self.sim

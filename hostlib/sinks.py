@@ -16,6 +16,7 @@ and ``hanreader simulate`` write every frame into one. A plain binary file's
 import os
 import socket
 import threading
+from typing import Any, List, Optional, Union
 
 
 class PtySink:
@@ -28,12 +29,15 @@ class PtySink:
     Frames that nobody reads are dropped (``dropped``), as a meter would.
     """
 
-    def __init__(self, path=None, baudrate=2400, parity="N"):
+    def __init__(self, path: Optional[str] = None, baudrate: int = 2400, parity: str = "N") -> None:
         import tty
 
         self.dropped = 0
         self.written = 0
         if path is None:
+            self.master: Optional[int]
+            self._slave: Optional[int]
+            self.port: Any
             self.master, slave = os.openpty()
             tty.setraw(slave)
             self.path = os.ttyname(slave)
@@ -48,7 +52,7 @@ class PtySink:
             self.master = None
             self._slave = None
 
-    def __call__(self, data):
+    def __call__(self, data: Union[bytes, bytearray, memoryview]) -> None:
         if self.master is not None:
             try:
                 n = os.write(self.master, data)
@@ -66,7 +70,7 @@ class PtySink:
             except serial.SerialTimeoutException:
                 self.dropped += 1
 
-    def close(self):
+    def close(self) -> None:
         for fd in (self.master, self._slave):
             if fd is not None:
                 try:
@@ -80,13 +84,13 @@ class PtySink:
 class TcpServerSink:
     """A TCP server that sends every frame to every connected client (like ser2net)."""
 
-    def __init__(self, port=0, host="127.0.0.1"):
+    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
         self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.server.bind((host, port))
         self.server.listen(8)
         self.host, self.port = self.server.getsockname()[:2]
-        self.clients = []
+        self.clients: List[socket.socket] = []
         self.lock = threading.Lock()
         self.connected = threading.Event()
         self._stop = False
@@ -94,7 +98,7 @@ class TcpServerSink:
         self.thread.start()
 
     @property
-    def url(self):
+    def url(self) -> str:
         return "tcp://%s:%d" % (self.host, self.port)
 
     def _accept(self):
@@ -109,7 +113,7 @@ class TcpServerSink:
                 self.clients.append(c)
             self.connected.set()
 
-    def __call__(self, data):
+    def __call__(self, data: Union[bytes, bytearray, memoryview]) -> None:
         with self.lock:
             for c in list(self.clients):
                 try:
@@ -118,7 +122,7 @@ class TcpServerSink:
                     self.clients.remove(c)
                     c.close()
 
-    def close(self):
+    def close(self) -> None:
         self._stop = True
         try:
             self.server.close()

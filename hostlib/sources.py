@@ -29,7 +29,7 @@ import os
 import socket
 import sys
 import time
-from typing import Callable, Optional
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .hexinput import HEX, JSONL, P1TEXT, RAW, RECORDING, HexDecoder, sniff
 
@@ -54,7 +54,7 @@ class SourceError(Exception):
     kind = "io"
     retryable = False
 
-    def __init__(self, message, hint=None):
+    def __init__(self, message: str, hint: Optional[str] = None) -> None:
         Exception.__init__(self, message)
         self.message = message
         self.hint = hint
@@ -82,7 +82,7 @@ class SourceLost(SourceError):
     retryable = True
 
 
-def settings_text(baudrate, parity, bytesize=8, stopbits=1):
+def settings_text(baudrate: int, parity: str, bytesize: int = 8, stopbits: float = 1) -> str:
     return "%d %d%s%s" % (baudrate, bytesize, parity, stopbits)
 
 
@@ -93,21 +93,21 @@ class Source:
     live = True  # False for files: no reconnecting, no timing
     # When the last chunk read was received (POSIX seconds), or None when
     # unknown (a file without timestamps): readings get it as received_at.
-    received = None
+    received: Optional[float] = None
 
     def read(self, size: int = 4096) -> Optional[bytes]:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def close(self):
+    def close(self) -> None:
         pass
 
-    def __enter__(self):
+    def __enter__(self) -> "Source":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[bytes]:
         """The chunks until the end of the source (files) or forever (live)."""
         while True:
             data = self.read()
@@ -163,7 +163,7 @@ def _list_ports_hint():
     return "no serial ports found: is the dongle plugged in? (try: ls /dev/serial/by-id/)"
 
 
-def is_pty(port):
+def is_pty(port: str) -> bool:
     """True for a pseudo-terminal (they ignore parity, see the toolchain doc)."""
     try:
         st = os.stat(port)
@@ -176,7 +176,7 @@ def is_pty(port):
 class SerialSource(Source):
     """A pyserial port. ``settings`` names what it runs at (``2400 8E1``)."""
 
-    def __init__(self, ser, port, timeout):
+    def __init__(self, ser: Any, port: str, timeout: Optional[float]) -> None:
         self.ser = ser
         self.port = port
         self.name = port
@@ -185,11 +185,11 @@ class SerialSource(Source):
         self.parity_ignored = False
 
     @property
-    def settings(self):
+    def settings(self) -> str:
         s = self.ser
         return settings_text(s.baudrate, s.parity, s.bytesize, s.stopbits)
 
-    def read(self, size=4096):
+    def read(self, size: int = 4096) -> bytes:
         if self._pending:
             data, self._pending = self._pending, b""
             self.received = time.time()
@@ -212,7 +212,7 @@ class SerialSource(Source):
             # pyserial raises TypeError on some platforms when the fd vanishes.
             raise SourceLost("%s: the device disappeared (unplugged?)" % self.port) from None
 
-    def write(self, data):
+    def write(self, data: Union[bytes, bytearray, memoryview]) -> int:
         import serial
 
         try:
@@ -222,7 +222,7 @@ class SerialSource(Source):
         except (serial.SerialException, OSError) as e:
             raise _serial_error(self.port, e) from None
 
-    def close(self):
+    def close(self) -> None:
         try:
             self.ser.close()
         except Exception:
@@ -269,8 +269,10 @@ def _open_port(port, baudrate, parity, bytesize, stopbits, timeout, write_timeou
 
 def open_serial(port: str, baudrate: int = DEFAULT_BAUDRATE, parity: str = DEFAULT_PARITY, bytesize: int = 8,
                 stopbits: int = 1, timeout: float = 0.5, auto: bool = False,
-                probe_seconds: float = AUTO_PROBE_SECONDS, settings=AUTO_SETTINGS,
-                on_probe: Optional[Callable[[int, str], None]] = None, clock=time.monotonic) -> "SerialSource":
+                probe_seconds: float = AUTO_PROBE_SECONDS,
+                settings: Sequence[Union[Tuple[int, str], str]] = AUTO_SETTINGS,
+                on_probe: Optional[Callable[[int, str], None]] = None,
+                clock: Callable[[], float] = time.monotonic) -> "SerialSource":
     """Open a serial port as a Source.
 
     ``baudrate``/``parity``/``bytesize``/``stopbits``: the line settings
@@ -361,13 +363,13 @@ def _detect(port, timeout, probe_seconds, settings, on_probe, clock):
 class SocketSource(Source):
     """A connected stream socket (TCP, or one end of a socketpair)."""
 
-    def __init__(self, sock, name, timeout=0.5):
+    def __init__(self, sock: socket.socket, name: str, timeout: Optional[float] = 0.5) -> None:
         self.sock = sock
         self.name = name
         self.timeout = timeout
         sock.settimeout(timeout)
 
-    def read(self, size=4096):
+    def read(self, size: int = 4096) -> bytes:
         try:
             data = self.sock.recv(size)
         except socket.timeout:
@@ -379,14 +381,14 @@ class SocketSource(Source):
         self.received = time.time()
         return data
 
-    def close(self):
+    def close(self) -> None:
         try:
             self.sock.close()
         except OSError:
             pass
 
 
-def parse_tcp_url(url):
+def parse_tcp_url(url: str) -> Tuple[str, int]:
     """``tcp://host:port`` -> (host, port)."""
     rest = url.split("://", 1)[1] if "://" in url else url
     rest = rest.rstrip("/")
@@ -434,7 +436,7 @@ class FileSource(Source):
 
     live = False
 
-    def __init__(self, f, name, own=True, chunk=65536):
+    def __init__(self, f: BinaryIO, name: str, own: bool = True, chunk: int = 65536) -> None:
         self.f = f
         self.name = name
         self.own = own
@@ -457,11 +459,11 @@ class FileSource(Source):
         self.position += len(data)
         return data
 
-    def read(self, size=None):
+    def read(self, size: Optional[int] = None) -> Optional[bytes]:
         data = self._raw(size or self.chunk)
         return data if data else None
 
-    def close(self):
+    def close(self) -> None:
         if self.own:
             try:
                 self.f.close()
@@ -474,17 +476,18 @@ class HexFileSource(FileSource):
     (``on_warning(message)``, and kept in ``warnings``, the first 100), so
     one typo costs the frame it is in, not the file."""
 
-    def __init__(self, f, name, own=True, chunk=65536, head=b"", on_warning=None):
+    def __init__(self, f: BinaryIO, name: str, own: bool = True, chunk: int = 65536, head: bytes = b"",
+                 on_warning: Optional[Callable[[str], Any]] = None) -> None:
         FileSource.__init__(self, f, name, own, chunk)
         self.format = HEX
-        self.warnings = []
+        self.warnings: List[str] = []
         self.on_warning = on_warning
         self.hex = HexDecoder(on_error=self._bad_line)
         self._head = head
         self._done = False
 
     @property
-    def bad_lines(self):
+    def bad_lines(self) -> int:
         return self.hex.bad_lines
 
     def _bad_line(self, e):
@@ -494,7 +497,7 @@ class HexFileSource(FileSource):
         if self.on_warning is not None:
             self.on_warning(msg)
 
-    def read(self, size=None):
+    def read(self, size: Optional[int] = None) -> Optional[bytes]:
         while not self._done:
             if self._head:
                 text, self._head = self._head, b""
@@ -513,15 +516,16 @@ class HexFileSource(FileSource):
 class RecordingSource(FileSource):
     """The chunks of a recording, at the recorded pace (``speed``) or at once."""
 
-    def __init__(self, f, name, own=True, speed=None, head=b""):
+    def __init__(self, f: BinaryIO, name: str, own: bool = True, speed: Optional[float] = None,
+                 head: bytes = b"") -> None:
         FileSource.__init__(self, f, name, own)
         self.format = RECORDING
         from .recording import read_recording, replay
 
         self._lines = _Lines(self, head)
-        self.meta = {}
-        self._t = []
-        self._t0 = False
+        self.meta: Dict[str, str] = {}
+        self._t: List[float] = []
+        self._t0: Union[float, None, bool] = False  # False: the header's start time not read yet
         self._it = replay(self._timed(read_recording(self._lines, meta=self.meta)), speed)
 
     def _timed(self, chunks):
@@ -530,7 +534,7 @@ class RecordingSource(FileSource):
             self._t.append(t)
             yield t, data
 
-    def read(self, size=None):
+    def read(self, size: Optional[int] = None) -> Optional[bytes]:
         from .recording import RecordingError, started_seconds
 
         try:
@@ -607,6 +611,7 @@ def open_file(path: str, format: str = "auto", speed: Optional[float] = None,
         except OSError as e:
             raise SourceError("%s: %s" % (name, e.strerror or e)) from None
         format = sniff(head)
+    src: FileSource
     if format == RECORDING:
         src = RecordingSource(f, name, own, speed, head)
     elif format == HEX:
@@ -665,11 +670,11 @@ class IterSource(Source):
 
     live = False
 
-    def __init__(self, chunks, name="<iter>"):
+    def __init__(self, chunks: Iterable[bytes], name: str = "<iter>") -> None:
         self._it = iter(chunks)
         self.name = name
 
-    def read(self, size=4096):
+    def read(self, size: int = 4096) -> Optional[bytes]:
         try:
             return next(self._it)
         except StopIteration:
@@ -677,7 +682,7 @@ class IterSource(Source):
 
 
 def open_source(spec: str, *, baudrate: int = DEFAULT_BAUDRATE, parity: str = DEFAULT_PARITY, auto: bool = False,
-                timeout: float = 0.5, format: str = "auto", speed: Optional[float] = None, **serial_kw) -> Source:
+                timeout: float = 0.5, format: str = "auto", speed: Optional[float] = None, **serial_kw: Any) -> Source:
     """Open what ``spec`` names: ``tcp://host:port``, a pyserial URL, a serial
     port, a file or ``-`` (standard input)."""
     if not isinstance(spec, str):

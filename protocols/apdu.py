@@ -14,6 +14,12 @@
 * ``BlockTransfer`` (0xE0 general-block-transfer).
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Any  # noqa: F401
+
 from . import axdr
 from ._compat import const
 from .cosem import DateTime
@@ -37,7 +43,7 @@ class DataNotification:
     TAG = DATA_NOTIFICATION
     __slots__ = ("invoke_id", "datetime", "body", "datetime_form")
 
-    def __init__(self, invoke_id, datetime, body, datetime_form="none"):
+    def __init__(self, invoke_id: int, datetime: "DateTime | None", body: "Any", datetime_form: str = "none") -> None:
         self.invoke_id = invoke_id
         self.datetime = datetime
         self.body = body
@@ -63,7 +69,8 @@ class Ciphered:
         "auth_tag",
     )
 
-    def __init__(self, tag, system_title, security_control, invocation_counter, ciphertext, auth_tag):
+    def __init__(self, tag: int, system_title: bytes, security_control: int, invocation_counter: int,
+                 ciphertext: bytes, auth_tag: "bytes | None") -> None:
         self.tag = tag
         self.system_title = system_title
         self.security_control = security_control
@@ -72,15 +79,15 @@ class Ciphered:
         self.auth_tag = auth_tag
 
     @property
-    def authenticated(self):
+    def authenticated(self) -> bool:
         return bool(self.security_control & 0x10)
 
     @property
-    def encrypted(self):
+    def encrypted(self) -> bool:
         return bool(self.security_control & 0x20)
 
     @property
-    def manufacturer(self):
+    def manufacturer(self) -> "str | None":
         """The FLAG id in the system title (``KFM``, ``KAM``, ``SAG`` …)."""
         t = self.system_title[:3]
         if all(0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A for b in t):
@@ -102,7 +109,8 @@ class BlockTransfer:
 
     __slots__ = ("last", "streaming", "window", "block_number", "block_ack", "data")
 
-    def __init__(self, last, streaming, window, block_number, block_ack, data):
+    def __init__(self, last: bool, streaming: bool, window: int, block_number: int, block_ack: int,
+                 data: bytes) -> None:
         self.last = last
         self.streaming = streaming
         self.window = window
@@ -129,7 +137,7 @@ XDLMS = {
 }
 
 
-def looks_like_apdu(plain):
+def looks_like_apdu(plain: "bytes | bytearray | memoryview") -> bool:
     """True if a decrypted text starts like an unciphered APDU: what meters
     encrypt, a Data-Notification (``0F``), a general-block-transfer block
     (``E0``) or a DSMR telegram (``/``), or another xDLMS APDU (``XDLMS``:
@@ -146,7 +154,8 @@ def looks_like_apdu(plain):
     return x is not None and len(plain) > 1 and plain[1] in x[1]
 
 
-def parse_apdu(buf, max_depth=axdr.MAX_DEPTH, max_count=axdr.MAX_COUNT):
+def parse_apdu(buf: "bytes | bytearray | memoryview", max_depth: int = axdr.MAX_DEPTH,
+               max_count: int = axdr.MAX_COUNT) -> "DataNotification | Ciphered | BlockTransfer":
     """Parse one APDU; return DataNotification, Ciphered or BlockTransfer.
 
     :raises ApduError: an APDU tag this reader does not handle;
@@ -169,7 +178,8 @@ def parse_apdu(buf, max_depth=axdr.MAX_DEPTH, max_count=axdr.MAX_COUNT):
     )
 
 
-def parse_data_notification(buf, max_depth=axdr.MAX_DEPTH, max_count=axdr.MAX_COUNT):
+def parse_data_notification(buf: "bytes | bytearray | memoryview", max_depth: int = axdr.MAX_DEPTH,
+                            max_count: int = axdr.MAX_COUNT) -> DataNotification:
     n, q = data_notification_at(buf, 0, max_depth, max_count)
     if q != len(buf):
         raise FormatError(
@@ -180,7 +190,8 @@ def parse_data_notification(buf, max_depth=axdr.MAX_DEPTH, max_count=axdr.MAX_CO
     return n
 
 
-def data_notification_at(buf, s, max_depth=axdr.MAX_DEPTH, max_count=axdr.MAX_COUNT):
+def data_notification_at(buf: "bytes | bytearray | memoryview", s: int, max_depth: int = axdr.MAX_DEPTH,
+                         max_count: int = axdr.MAX_COUNT) -> "tuple[DataNotification, int]":
     """(DataNotification, end) for the one starting at ``buf[s]``; bytes may
     follow it (a stream of bare APDUs)."""
     n = len(buf)
@@ -227,7 +238,7 @@ def _body(buf, p, max_depth, max_count):
     return axdr.decode(buf, p, max_depth, max_count)
 
 
-def parse_ciphered(buf):
+def parse_ciphered(buf: "bytes | bytearray | memoryview") -> Ciphered:
     n = len(buf)
     if n < 2 or buf[1] != 8:
         if n < 2:
@@ -265,7 +276,7 @@ def parse_ciphered(buf):
     return Ciphered(buf[0], title, sc, counter, bytes(buf[p + 5 : body_end]), tag)
 
 
-def parse_block_transfer(buf):
+def parse_block_transfer(buf: "bytes | bytearray | memoryview") -> BlockTransfer:
     n = len(buf)
     if n < 7:
         raise TruncatedError("general-block-transfer: expected at least 7 bytes, found %d" % n, 0)

@@ -8,12 +8,19 @@ it: it only decrypts (``protocols.security``), and every module a device
 imports costs heap, so the builder is kept apart.
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Any  # noqa: F401
+
 from .axdr import encode_length
 from .security import parse_key
 
 
-def encrypt_apdu(key, plaintext, system_title, counter, security_control=0x30, auth_key=None, tag=0xDB,
-                 gcm=None):
+def encrypt_apdu(key: "str | bytes | bytearray | memoryview", plaintext: "bytes | bytearray | memoryview", system_title: "bytes | bytearray | memoryview", counter: int,
+                 security_control: int = 0x30, auth_key: "str | bytes | bytearray | memoryview | None" = None,
+                 tag: int = 0xDB, gcm: "Any" = None) -> bytes:
     """The one ciphered-APDU builder (tests, the simulator, tools/fuzz,
     tools/gcm_bench.py): the inverse of ``apdu.parse_ciphered`` and a
     decryptor, ``tag 08 title length SC counter body``.
@@ -29,7 +36,7 @@ def encrypt_apdu(key, plaintext, system_title, counter, security_control=0x30, a
 
     :raises ValueError: a bad key, or a system title that is not 8 bytes.
     """
-    key = parse_key(key)
+    key = parse_key(key)  # type: ignore[assignment]  # (bytes, the same key)
     title = bytes(system_title)
     if len(title) != 8:
         raise ValueError("system title: expected 8 bytes, found %d" % len(title))
@@ -42,7 +49,7 @@ def encrypt_apdu(key, plaintext, system_title, counter, security_control=0x30, a
     sc = security_control
     plain = bytes(plaintext)
     if sc & 0x10:
-        ak = parse_key(auth_key, "auth_key") if auth_key is not None else bytes(16)
+        ak = parse_key(auth_key, "auth_key") or bytes(16)  # (None only when auth_key is None)
         aad = bytes((sc,)) + ak
         if sc & 0x20:
             ct, t = gcm.encrypt(iv, plain, aad, 12)

@@ -45,7 +45,7 @@ _X25 = _table(_POLY_X25)
 _ARC = None  # built on first use: P1 is not on every device
 
 
-def crc16_x25_table(data, crc=0xFFFF):
+def crc16_x25_table(data: "bytes | bytearray | memoryview", crc: int = 0xFFFF) -> int:
     """Table-driven CRC-16/X.25 (the device's engine; also the reference)."""
     t = _X25
     for b in data:
@@ -53,7 +53,7 @@ def crc16_x25_table(data, crc=0xFFFF):
     return crc ^ 0xFFFF
 
 
-def crc16_arc(data, crc=0):
+def crc16_arc(data: "bytes | bytearray | memoryview", crc: int = 0) -> int:
     """CRC-16/ARC (IBM), used by DSMR P1 telegrams: check 0xBB3D."""
     global _ARC
     if _ARC is None:
@@ -69,7 +69,7 @@ try:
 
     _REV8 = bytes(int("{:08b}".format(i)[::-1], 2) for i in range(256))
 
-    def crc16_x25(data):
+    def crc16_x25(data: "bytes | bytearray | memoryview") -> int:
         """CRC-16/X.25 of ``data`` (bytes, bytearray or memoryview)."""
         c = _crc_hqx(bytes(data).translate(_REV8), 0xFFFF) ^ 0xFFFF
         return _REV8[c & 0xFF] << 8 | _REV8[c >> 8]

@@ -257,7 +257,7 @@ class Declarations:
         self.hdlc_frame = hdlc_frame(c, crc)
 
 
-_CACHE = []
+_CACHE = []  # type: list
 
 
 def build(c):

@@ -35,6 +35,12 @@ reassembled whatever carries them. The framers are in ``hdlc``, ``mbus``,
 ``sniff.find_signature`` (the detection, loaded while detecting).
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Any  # noqa: F401
+
 from .apdu import XDLMS, BlockTransfer, Ciphered, DataNotification, looks_like_apdu, parse_apdu
 from .dialects import decode_notification
 from .errors import (
@@ -155,14 +161,14 @@ def _decode_plaintext(a, plain, authenticated):
     return decode_notification(inner, a.manufacturer)
 
 
-def decode_frame(frame: bytes, decrypt: "Optional[Callable]" = None) -> "Reading":
+def decode_frame(frame: "bytes | bytearray | memoryview | Frame", decrypt: "Optional[Callable]" = None) -> "Reading":
     """Reading for one HDLC frame (bytes ``7E … 7E`` or a verified Frame)."""
     if not isinstance(frame, Frame):
         frame = parse_frame(frame)
     return decode_apdu(frame.apdu, decrypt)
 
 
-def wire_bytes(msg):
+def wire_bytes(msg: "Any") -> bytes:
     """The bytes of a message as received, for a raw dump, whatever the
     protocol: an HDLC ``Frame`` or M-Bus ``MbusMessage`` (their ``raw``,
     kept when the framer's ``keep_raw`` is on; else the APDU they carry),
@@ -178,7 +184,7 @@ def wire_bytes(msg):
     return bytes(msg)
 
 
-def valid_security_control(sc):
+def valid_security_control(sc: int) -> bool:
     """True for a security control byte a meter can send (Green Book 9.2.7.2.2):
     security suite 0, 1 or 2 (bits 0-3), authentication and/or encryption
     (bits 4, 5), no compression (bit 7, never used). Anything else (0xF8 from
@@ -250,9 +256,11 @@ class Reader:
     framer knows where in its buffer the fault was.
     """
 
-    def __init__(self, decrypt=None, on_reject=None, max_frame=1024, on_frame=None,
-                 protocol=AUTO, relock=8192, p1_std_offset=None, keep_raw=False, pending=8,
-                 on_error=None):
+    def __init__(self, decrypt: "Optional[Callable]" = None,
+                 on_reject: "Optional[Callable[[HanError], Any]]" = None, max_frame: int = 1024,
+                 on_frame: "Optional[Callable[[Any], Any]]" = None, protocol: str = AUTO, relock: int = 8192,
+                 p1_std_offset: "Optional[int]" = None, keep_raw: bool = False, pending: int = 8,
+                 on_error: "Optional[Callable[[HanError], Any]]" = None) -> None:
         self.decrypt = decrypt
         self.on_reject = on_reject  # framing rejects (and decode errors when on_error is None)
         self.on_error = on_error  # a verified message that did not decode
@@ -272,7 +280,7 @@ class Reader:
         self._last_was_error = False
         self._gbt = None
         self._fixed = protocol != AUTO
-        self._base = {}  # counters of framers no longer running
+        self._base = {}  # type: Dict[str, int]  # counters of framers no longer running
         self._pending = None
         self.protocol = None
         if self._fixed:
@@ -287,11 +295,11 @@ class Reader:
         # The current (or, while detecting, HDLC's) framer is .framer.
 
     @property
-    def keep_raw(self):
+    def keep_raw(self) -> bool:
         return self._keep_raw
 
     @keep_raw.setter
-    def keep_raw(self, on):
+    def keep_raw(self, on: bool) -> None:
         """Raw mode: every message (HDLC, M-Bus) keeps its bytes (``wire_bytes``)."""
         self._keep_raw = on
         for run in self._runs:
@@ -368,7 +376,7 @@ class Reader:
     # -- stream ----------------------------------------------------------------
 
     def feed(self, data: bytes) -> "List[Reading]":
-        out = []
+        out = []  # type: List[Reading]
         start = self.bytes_in
         self.bytes_in += len(data)
         if self.protocol is None:
@@ -438,14 +446,14 @@ class Reader:
         if cb is not None:
             cb(e)
 
-    def set_raw(self, on):
+    def set_raw(self, on: "Any") -> None:
         """Keep each message's received bytes (``wire_bytes``) or stop doing so."""
         self.keep_raw = bool(on)
 
     def flush(self) -> "List[Reading]":
         """End of input: the readings still found in what the framers hold
         (see the class doc); a frame left incomplete is reported."""
-        out = []
+        out = []  # type: List[Reading]
         if self.protocol is None:
             _sniff().flush(self, out)
         else:

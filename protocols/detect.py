@@ -163,7 +163,7 @@ class Detector:
 
 
 try:
-    from time import ticks_diff as _ticks_diff
+    from time import ticks_diff as _ticks_diff  # type: ignore[attr-defined]  # MicroPython's
 except ImportError:  # CPython (host tests)
 
     def _ticks_diff(a, b):

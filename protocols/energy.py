@@ -35,10 +35,19 @@ without an offset is local time in ``zone``, the repeated autumn hour told
 apart by the previous reading.
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Any, Callable, Iterable, Sequence  # noqa: F401
+
+    from .mqtt import Messages  # noqa: F401
+    from .reading import Reading  # noqa: F401
+
 # -- civil time, integers only ---------------------------------------------------
 
 
-def days_from_civil(y, m, d):
+def days_from_civil(y: int, m: int, d: int) -> int:
     """Days since 1970-01-01 of a proleptic Gregorian date."""
     if m <= 2:
         y -= 1
@@ -50,7 +59,7 @@ def days_from_civil(y, m, d):
     return era * 146097 + doe - 719468
 
 
-def civil_from_days(z):
+def civil_from_days(z: int) -> "tuple[int, int, int]":
     """(year, month, day) of a day number since 1970-01-01."""
     z += 719468
     era = (z if z >= 0 else z - 146096) // 146097
@@ -66,7 +75,7 @@ def civil_from_days(z):
     return y, m, d
 
 
-def seconds(y, mo, d, h=0, mi=0, s=0):
+def seconds(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> int:
     """Seconds since 1970 of a civil date-time (no zone: UTC or local)."""
     return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s
 
@@ -83,12 +92,12 @@ class EUZone:
     from the last Sunday of March to the last Sunday of October, both at
     01:00 UTC (EU directive 2000/84/EC), or no summer time (``dst=False``)."""
 
-    def __init__(self, name, std, dst=True):
+    def __init__(self, name: str, std: int, dst: bool = True) -> None:
         self.name = name
         self.std = std
         self.dst = dst
 
-    def utcoffset(self, t):
+    def utcoffset(self, t: int) -> int:
         """Seconds to add to UTC ``t`` for local time."""
         if not self.dst:
             return self.std
@@ -118,7 +127,7 @@ _EU_ZONES = (
 )
 
 
-def zone(name):
+def zone(name: str) -> EUZone:
     """The EUZone called ``name`` (e.g. ``Europe/Oslo``); ValueError if unknown."""
     for n, std in _EU_ZONES:
         if n == name:
@@ -128,7 +137,7 @@ def zone(name):
     raise ValueError("zone: expected one of %s, found %r" % (", ".join(n for n, _ in _EU_ZONES), name))
 
 
-def local_candidates(zone_, local):
+def local_candidates(zone_: "Any", local: int) -> "list[int]":
     """UTC seconds whose local time in ``zone_`` is ``local``: 1, 2 (the
     repeated autumn hour, earlier first) or 0 (the skipped spring hour).
     Needs only ``zone_.utcoffset``, so any zone object works."""
@@ -144,7 +153,7 @@ def local_candidates(zone_, local):
     return out
 
 
-def parse_iso(text):
+def parse_iso(text: str) -> "tuple[int, int | None]":
     """(local seconds, offset seconds or None) of ``YYYY-MM-DDTHH:MM:SS[.f][Z|+HH:MM]``.
 
     ValueError on anything else."""
@@ -179,7 +188,7 @@ def parse_iso(text):
     return seconds(y, mo, d, h, mi, s), off
 
 
-def to_utc(text, zone_, hint=None):
+def to_utc(text: str, zone_: "Any", hint: "int | None" = None) -> "tuple[int, bool]":
     """UTC seconds of a meter's time text, by the rules of the module doc.
 
     ``hint``: the UTC time of the previous reading, to pick the right one of
@@ -196,7 +205,7 @@ def to_utc(text, zone_, hint=None):
     return c[0], False
 
 
-def local_hour(zone_, h):
+def local_hour(zone_: "Any", h: int) -> "tuple[int, int, int, int, int]":
     """(year, month, day, hour, offset seconds) of UTC hour number ``h``."""
     t = h * 3600
     off = zone_.utcoffset(t)
@@ -205,7 +214,7 @@ def local_hour(zone_, h):
     return y, m, d, (lt % 86400) // 3600, off
 
 
-def hour_iso(zone_, h):
+def hour_iso(zone_: "Any", h: int) -> str:
     """``2026-01-05T17:00:00+01:00``: the local start of UTC hour ``h``."""
     y, m, d, hh, off = local_hour(zone_, h)
     sign = "+" if off >= 0 else "-"
@@ -223,9 +232,9 @@ def hour_iso(zone_, h):
 DEFAULT_STEPS = (0, 2000, 5000, 10000, 15000, 20000, 25000, 50000, 75000, 100000)
 
 
-def check_steps(steps):
+def check_steps(steps: "Iterable[int]") -> "tuple[int, ...]":
     """A step table as a tuple of int Wh lower bounds; ValueError if not one."""
-    out = []
+    out = []  # type: list[int]
     for s in steps:
         if type(s) is not int or s < 0:
             raise ValueError("steps: expected whole Wh >= 0, found %r" % (s,))
@@ -237,14 +246,14 @@ def check_steps(steps):
     return tuple(out)
 
 
-def top_days(days, top):
+def top_days(days: "Iterable[tuple[int, int]]", top: int) -> "list[tuple[int, int]]":
     """The ``top`` largest daily maxima, each on its own day (``days``: a list
     of (wh, h) per day), largest first, the earlier hour first on a tie."""
     best = sorted(days, key=lambda x: (-x[0], x[1]))
     return best[:top]
 
 
-def step_of(total, k, steps):
+def step_of(total: int, k: int, steps: "Sequence[int]") -> "tuple[int, int, int | None]":
     """(index from 1, from_wh, to_wh or None) of the average ``total / k``."""
     i = 0
     for n in range(len(steps)):
@@ -254,12 +263,12 @@ def step_of(total, k, steps):
     return i + 1, steps[i], nxt
 
 
-def average(total, k):
+def average(total: int, k: int) -> int:
     """``total / k`` rounded half up to a whole Wh (0 when k is 0)."""
     return (2 * total + k) // (2 * k) if k else 0
 
 
-def margin(others, day_max, so_far, top, steps):
+def margin(others: "Iterable[int]", day_max: int, so_far: int, top: int, steps: "Sequence[int]") -> "int | None":
     """Wh the running hour may still use before the month's average reaches
     the next step (None on the top step).
 
@@ -345,8 +354,9 @@ class Energy:
     values are missing (older hours become ``missing``).
     """
 
-    def __init__(self, zone_=None, top=3, steps=DEFAULT_STEPS, on_hour=None, max_gap=60,
-                 max_pending=48, months_kept=2):
+    def __init__(self, zone_: "Any" = None, top: int = 3, steps: "Iterable[int]" = DEFAULT_STEPS,
+                 on_hour: "Callable[[tuple[int, int | None, int | None, int | None, int | None, str]], Any] | None" = None, max_gap: int = 60,
+                 max_pending: int = 48, months_kept: int = 2) -> None:
         self.zone = zone_ if zone_ is not None else zone("Europe/Oslo")
         if type(top) is not int or top < 1:
             raise ValueError("top: expected a whole number >= 1, found %r" % (top,))
@@ -356,22 +366,22 @@ class Energy:
         self.max_gap = max_gap
         self.max_pending = max_pending
         self.months_kept = months_kept
-        self.anchor = None  # [h, e0, e1, e2, e3]: registers at the start of hour h
-        self.pending = {}  # h -> [J0, J1, J2, J3, covered seconds]
-        self.last = [None, None, None, None]  # per quantity: [t, W]
-        self.last_t = None  # UTC time of the last reading (the autumn-hour hint)
-        self.months = []  # [[y, m, imp, exp, n_meter, n_est, n_missing, {day: [max, h, imp, exp]}]]
+        self.anchor = None  # type: list[Any] | None  # [h, e0, e1, e2, e3]: registers at the start of hour h
+        self.pending = {}  # type: dict[int, list[int]]  # h -> [J0, J1, J2, J3, covered seconds]
+        self.last = [None, None, None, None]  # type: list[list[int] | None]  # per quantity: [t, W]
+        self.last_t = None  # type: int | None  # UTC time of the last reading (the autumn-hour hint)
+        self.months = []  # type: list[list[Any]]  # [[y, m, imp, exp, n_meter, n_est, n_missing, {day: [max, h, imp, exp]}]]
         self.counters = {"readings": 0, "hours": 0, "estimated": 0, "missing": 0, "duplicate": 0,
                          "stale": 0, "backwards": 0, "out_of_order": 0, "no_time": 0,
                          "off_hour": 0, "bad_time": 0}
-        self._hour_utc = None  # (local "YYYY-MM-DDTHH:", UTC of its start): _utc's fast path
-        self._lh = None  # (h, local_hour(zone, h)) last asked
-        self._hr = None  # (h, its UTC start, end): the hour last integrated in (32-bit: no big-int sums)
+        self._hour_utc = None  # type: tuple[str, int] | None  # (local "YYYY-MM-DDTHH:", UTC of its start): _utc's fast path
+        self._lh = None  # type: tuple[int, tuple[int, int, int, int, int]] | None  # (h, local_hour(zone, h)) last asked
+        self._hr = None  # type: tuple[int, int, int] | None  # (h, its UTC start, end): the hour last integrated in (32-bit: no big-int sums)
         self._booked = 0  # bumped by book() and restore(): the month figures changed
-        self._tops = None  # [booked, y, m, d, other days' top maxima, day's max]: running()'s
+        self._tops = None  # type: list[Any] | None  # [booked, y, m, d, other days' top maxima, day's max]: running()'s
 
     # -- input -----------------------------------------------------------------
-    def feed(self, reading, now=None):
+    def feed(self, reading: "Reading", now: "float | None" = None) -> None:
         """Account one Reading; ``now``: its receive time (UTC seconds) or None."""
         c = self.counters
         c["readings"] += 1
@@ -448,7 +458,7 @@ class Energy:
             c = self._lh = (h, local_hour(self.zone, h))
         return c[1]
 
-    def power(self, t, p_imp, p_exp=None, q_imp=None, q_exp=None):
+    def power(self, t: int, p_imp: "int | None", p_exp: "int | None" = None, q_imp: "int | None" = None, q_exp: "int | None" = None) -> None:
         """A power sample (W, var) at UTC second ``t``: integrate since the last."""
         lt = None  # the quantities' last times are usually one: t - lt once
         dt = 0
@@ -501,7 +511,7 @@ class Energy:
         while len(self.pending) > self.max_pending:
             del self.pending[min(self.pending)]
 
-    def registers(self, h, a_imp, a_exp=None, r_imp=None, r_exp=None):
+    def registers(self, h: int, a_imp: int, a_exp: "int | None" = None, r_imp: "int | None" = None, r_exp: "int | None" = None) -> None:
         """Hourly cumulative registers (Wh, varh) at the start of UTC hour ``h``:
         close the hours since the previous ones."""
         e = [h, a_imp, a_exp, r_imp, r_exp]
@@ -521,7 +531,7 @@ class Energy:
         n = h - h0
         # Shared out hour by hour (memory bounded whatever the span: only
         # the pending hours, at most max_pending, have records).
-        plans = []
+        plans = []  # type: list[Any]
         for q in range(4):
             x, y = a[q + 1], e[q + 1]
             d = y - x if x is not None and y is not None and y >= x else None
@@ -532,7 +542,7 @@ class Energy:
             hh = h0 + k
             rec = self.pending.get(hh)
             src = METER if n == 1 else (ESTIMATED if rec is not None and rec[4] > 0 else MISSING)
-            vals = [None, None, None, None]
+            vals = [None, None, None, None]  # type: list[Any]
             for q in range(4):
                 p = plans[q]
                 if p is None or n == 1:
@@ -627,7 +637,7 @@ class Energy:
         self.months.append(rec)
         return rec
 
-    def book(self, hour):
+    def book(self, hour: "tuple[int, int | None, int | None, int | None, int | None, str]") -> None:
         """Count a finished hour in its month (done for every hour given)."""
         self._booked += 1
         h, imp, exp = hour[0], hour[1] or 0, hour[2] or 0
@@ -648,7 +658,7 @@ class Energy:
             day[0] = imp
             day[1] = h
 
-    def month(self, y=None, m=None):
+    def month(self, y: "int | None" = None, m: "int | None" = None) -> "dict[str, Any] | None":
         """The month's figures (the running hour's month by default), or None:
         ``{"month", "import_wh", "export_wh", "hours": {source: n}, "days":
         [{"day", "import_wh", "export_wh", "max_hour", "max_wh"}],
@@ -663,7 +673,7 @@ class Energy:
                 return None
         return month_figures(rec, self.top, self.steps)
 
-    def running(self, now=None):
+    def running(self, now: "float | None" = None) -> "dict[str, Any] | None":
         """The hour in progress: ``{"hour", "so_far_wh", "projection_wh",
         "covered_s", "power_w", "margin_wh", "month"}`` or None before any
         power sample. ``now``: UTC seconds (default: the last sample's time)."""
@@ -721,7 +731,7 @@ class Energy:
         return (h, so_far, proj_j // 3600, cov, p, _margin_tops(c[4], c[5], so_far, self.top, self.steps), y, m)
 
     # -- state --------------------------------------------------------------------------
-    def state(self):
+    def state(self) -> "list[Any]":
         """A compact, JSON-able snapshot (lists and numbers only)."""
         pend = [[k] + self.pending[k] for k in sorted(self.pending)]
         months = []
@@ -731,7 +741,7 @@ class Energy:
         cnt = [[k, self.counters[k]] for k in sorted(self.counters)]
         return [STATE_VERSION, self.anchor, pend, self.last, self.last_t, months, cnt]
 
-    def restore(self, state):
+    def restore(self, state: "Sequence[Any]") -> None:
         """Take back a ``state()`` snapshot (ValueError if it is not one)."""
         try:
             if state[0] != STATE_VERSION:
@@ -762,7 +772,7 @@ class Energy:
             self.counters[k] = v
 
 
-def month_figures(rec, top, steps):
+def month_figures(rec: "list[Any]", top: int, steps: "Sequence[int]") -> "dict[str, Any]":
     """Figures of one month record (see Energy.month)."""
     y, m = rec[0], rec[1]
     days = []
@@ -815,25 +825,25 @@ class EnergySensors:
     an hour was closed.
     """
 
-    def __init__(self, msgs, energy, every=10, feed=True):
+    def __init__(self, msgs: "Messages", energy: Energy, every: int = 10, feed: bool = True) -> None:
         self.msgs = msgs
         self.energy = energy
         self.every = every
         self.feed = feed
-        self.announced = []  # meter keys whose configs went out
-        self._sent_t = None
+        self.announced = []  # type: list[str]  # meter keys whose configs went out
+        self._sent_t = None  # type: int | None
         self._hours = 0
-        self._month = None  # (hours closed, month, capacity_wh, step) of the last payload
-        self._hour_iso = None  # (h, its local start as text)
-        self._topic = None  # (meter key, its energy state topic)
+        self._month = None  # type: tuple[Any, ...] | None  # (hours closed, month, capacity_wh, step) of the last payload
+        self._hour_iso = None  # type: tuple[int, str] | None  # (h, its local start as text)
+        self._topic = None  # type: tuple[str, str] | None  # (meter key, its energy state topic)
 
-    def topic(self, key):
+    def topic(self, key: str) -> str:
         c = self._topic
         if c is None or c[0] != key:
             c = self._topic = (key, self.msgs.topic(key, "energy"))
         return c[1]
 
-    def reading(self, reading, now=None):
+    def reading(self, reading: "Reading", now: "float | None" = None) -> "Iterable[tuple[str, str, bool]]":
         """Messages after one reading: configs of a meter not announced yet,
         then the state when due (a tuple or a generator of messages)."""
         e = self.energy
@@ -883,7 +893,7 @@ class EnergySensors:
             c = self._hour_iso = (h, hour_iso(self.energy.zone, h))
         return c[1]
 
-    def payload(self):
+    def payload(self) -> "str | None":
         e = self.energy
         r = e._running()
         if r is None:

@@ -16,13 +16,13 @@ class HanError(Exception):
 
     kind = "error"
 
-    def __init__(self, message, offset=None):
+    def __init__(self, message: "str", offset: "int | None" = None) -> None:
         super().__init__(message)
         # Byte offset in the input where the fault was found, when known.
         self.offset = offset
 
     @property
-    def message(self):
+    def message(self) -> "str":
         return self.args[0]
 
 

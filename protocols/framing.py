@@ -31,14 +31,22 @@ a burst of ``WORK_BURST``), so crafted input cannot cost more than a few
 times a normal frame per byte. Real streams never come near the limit.
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Any, Callable  # noqa: F401
+
+    from .errors import HanError  # noqa: F401
+
 WORK = 4  # checksum bytes of rejected candidates allowed per byte of input
 WORK_BURST = 8192  # and this many at once (four rejected 2 KB frames)
 
 
 class Framer:
-    COUNTERS = ("accepted", "discarded")
-    REJECTS = ()
-    on_reject = None
+    COUNTERS = ("accepted", "discarded")  # type: tuple[str, ...]
+    REJECTS = ()  # type: tuple[str, ...]
+    on_reject = None  # type: Callable[[HanError], Any] | None
     _spans = None  # [(start, end)] of returned messages while tracked
     _seg_at = -1  # position of the first byte of a partial (segmented) message
 

@@ -16,6 +16,14 @@ frames (segmented frames reassembled), counting everything it rejects. Its
 buffer has a fixed capacity, allocated once: feeding never grows memory.
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Any, Callable  # noqa: F401
+
+    from .errors import HanError  # noqa: F401
+
 from ._compat import const
 from .crc import crc16_x25
 from .framing import Framer
@@ -43,7 +51,8 @@ class Frame:
 
     __slots__ = ("segmented", "dest", "src", "control", "info", "raw", "segments")
 
-    def __init__(self, segmented, dest, src, control, info, raw=None, segments=1):
+    def __init__(self, segmented: bool, dest: int, src: int, control: int, info: bytes,
+                 raw: "bytes | None" = None, segments: int = 1) -> None:
         self.segmented = segmented
         self.dest = dest
         self.src = src
@@ -53,7 +62,7 @@ class Frame:
         self.segments = segments
 
     @property
-    def apdu(self):
+    def apdu(self) -> bytes:
         return strip_llc(self.info)
 
     def __repr__(self):
@@ -66,7 +75,7 @@ class Frame:
         )
 
 
-def strip_llc(info):
+def strip_llc(info: bytes) -> bytes:
     """The APDU inside an information field: drop ``E6|FF  E6|E7  00`` if present."""
     if (
         len(info) >= 3
@@ -140,7 +149,7 @@ def _header(buf, p, end):
     return length, bool(fmt & 0x0800), dest, src, control, q + 2
 
 
-def parse_frame(data):
+def parse_frame(data: "bytes | bytearray | memoryview") -> Frame:
     """Parse and verify exactly one frame ``7E … 7E``; return a Frame.
 
     :raises FormatError: no opening/closing flag, wrong format type;
@@ -182,7 +191,7 @@ def _finish(buf, p, length, seg, dest, src, control, q):
     return Frame(seg, dest, src, control, bytes(memoryview(buf)[q:fend]), None)
 
 
-def encode_address(value, size=1):
+def encode_address(value: int, size: int = 1) -> bytes:
     """Encode an HDLC address of ``size`` bytes (1, 2 or 4)."""
     out = bytearray(size)
     for i in range(size - 1, -1, -1):
@@ -192,7 +201,8 @@ def encode_address(value, size=1):
     return bytes(out)
 
 
-def build_frame(info, dest=b"\x41", src=b"\x08\x83", control=0x13, segmented=False):
+def build_frame(info: "bytes | bytearray | memoryview", dest: bytes = b"\x41", src: bytes = b"\x08\x83", control: int = 0x13,
+                segmented: bool = False) -> bytes:
     """Build one frame around ``info`` (LLC header included by the caller).
 
     ``dest`` and ``src`` are encoded address bytes (see ``encode_address``).
@@ -235,7 +245,8 @@ class HdlcFramer(Framer):
     frame, e.g. to report it.
     """
 
-    def __init__(self, max_frame=1024, max_msdu=8192, on_reject=None, chunk=512, keep_raw=False):
+    def __init__(self, max_frame: int = 1024, max_msdu: int = 8192, on_reject: "Callable[[HanError], Any] | None" = None,
+                 chunk: int = 512, keep_raw: bool = False) -> None:
         if max_frame > MAX_FRAME:
             max_frame = MAX_FRAME
         if max_frame < _MIN_LENGTH + 2:
@@ -265,7 +276,7 @@ class HdlcFramer(Framer):
     )
     REJECTS = ("hcs_errors", "fcs_errors", "length_errors", "oversize", "truncated")
 
-    def reset_counters(self):
+    def reset_counters(self) -> None:
         Framer.reset_counters(self)
         self.segments = 0
 

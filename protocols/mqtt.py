@@ -40,6 +40,14 @@ before any is known, the latest such reading is held (one, bounded) and
 published as soon as the id arrives: a meter never becomes two devices.
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Any, Iterator  # noqa: F401
+
+    from .reading import Reading  # noqa: F401
+
 from ._compat import MICROPYTHON
 from .reading import _jstr_new
 
@@ -59,7 +67,7 @@ OFFLINE = "offline"
 # total or total_increasing); the rest are measurements. Units Home
 # Assistant has no device class for (VAh, degrees) keep their unit and get
 # no device class.
-_CLASSES = {
+_CLASSES = {  # type: dict[str | None, tuple[str | None, str | None]]
     "W": ("power", "measurement"),
     "var": ("reactive_power", "measurement"),
     "VA": ("apparent_power", "measurement"),
@@ -72,7 +80,7 @@ _CLASSES = {
     "%": (None, "measurement"),
 }
 # Registers without a unit that still are numbers with a known class.
-_NAMED = {
+_NAMED = {  # type: dict[str | None, tuple[str | None, str | None]]
     "power_factor": ("power_factor", "measurement"),
     "power_factor_l1": ("power_factor", "measurement"),
     "power_factor_l2": ("power_factor", "measurement"),
@@ -94,15 +102,15 @@ _NAMED = {
 # Readings come in the schema's canonical units (docs/reading-schema.md,
 # P1 included: protocols/p1.canonical), so no value is converted here; only
 # the symbol of a cubic metre is spelled as Home Assistant's unit lists have it.
-_UNITS = {"m3": "m\u00b3"}
+_UNITS = {"m3": "m\u00b3"}  # type: dict[str | None, str | None]
 
 
-def ha_unit(unit):
+def ha_unit(unit: "str | None") -> "str | None":
     """A register's unit as Home Assistant spells it (``m3`` -> ``m³``)."""
     return _UNITS.get(unit, unit)
 
 
-def classes(name, unit, value):
+def classes(name: "str | None", unit: "str | None", value: "Any") -> "tuple[str | None, str | None]":
     """(device_class, state_class) Home Assistant allows for a register, or
     (None, None) for a text or a code (diagnostic: no state class)."""
     if isinstance(value, str) or value is None or isinstance(value, bool):
@@ -118,7 +126,7 @@ def classes(name, unit, value):
     return None, "measurement"
 
 
-def slug(text):
+def slug(text: "object") -> str:
     """``text`` made safe for a topic level and a discovery id: letters,
     digits, ``_`` and ``-`` kept, anything else ``_`` (never empty)."""
     text = str(text)
@@ -137,7 +145,7 @@ def slug(text):
     return "".join(out) or "_"
 
 
-def label(name):
+def label(name: str) -> str:
     """A register name as Home Assistant shows it: ``current_l1`` -> ``Current L1``."""
     words = name.split("_")
     out = []
@@ -206,9 +214,9 @@ class Messages:
     ``discovery=False``: state and availability only.
     """
 
-    def __init__(self, bridge_id, topic_prefix="hanreader", discovery_prefix="homeassistant",
-                 discovery=True, meter_name=None, expire_after=60, sw_version=None,
-                 bridge_model="hanreader bridge"):
+    def __init__(self, bridge_id: "object", topic_prefix: str = "hanreader", discovery_prefix: str = "homeassistant",
+                 discovery: bool = True, meter_name: "str | None" = None, expire_after: "int | None" = 60,
+                 sw_version: "str | None" = None, bridge_model: str = "hanreader bridge") -> None:
         self.bridge = slug(bridge_id)
         self.topic_prefix = _check_prefix("topic prefix", topic_prefix)
         self.discovery_prefix = _check_prefix("discovery prefix", discovery_prefix)
@@ -220,34 +228,34 @@ class Messages:
         self.availability_topic = "%s/bridge/%s/availability" % (topic_prefix, self.bridge)
         self.status_topic = discovery_prefix + "/status"
         self.will = (self.availability_topic, OFFLINE)
-        self.meters = []  # _Meter, oldest first (bounded: MAX_METERS)
-        self._by_maker = {}  # manufacturer -> key of the meter last seen with an id
-        self.held = None  # the latest reading waiting for its meter's id
+        self.meters = []  # type: list[_Meter]  # _Meter, oldest first (bounded: MAX_METERS)
+        self._by_maker = {}  # type: dict[str | None, str]  # manufacturer -> key of the meter last seen with an id
+        self.held = None  # type: Reading | None  # the latest reading waiting for its meter's id
         self.dropped = 0  # readings replaced while held (never published)
         self.skipped_registers = 0  # registers beyond MAX_REGISTERS (no config)
-        self._bridge_device = None
-        self._common_text = None
+        self._bridge_device = None  # type: str | None
+        self._common_text = None  # type: str | None
 
     # -- topics -----------------------------------------------------------------
-    def state_topic(self, key):
+    def state_topic(self, key: str) -> str:
         return "%s/meter/%s/state" % (self.topic_prefix, key)
 
-    def config_topic(self, key, obj):
+    def config_topic(self, key: str, obj: str) -> str:
         return "%s/sensor/hanreader_%s/%s/config" % (self.discovery_prefix, key, obj)
 
     # -- events -----------------------------------------------------------------
-    def connected(self):
+    def connected(self) -> "Iterator[tuple[str, str, bool]]":
         """After every (re)connection: ``online`` and every config again
         (a restarted broker without persistence forgot the retained ones)."""
         yield (self.availability_topic, ONLINE, True)
         for msg in self.announce():
             yield msg
 
-    def offline(self):
+    def offline(self) -> "tuple[str, str, bool]":
         """What a bridge that stops cleanly sends before disconnecting."""
         return (self.availability_topic, OFFLINE, True)
 
-    def message(self, topic, payload):
+    def message(self, topic: str, payload: "str | bytes | bytearray") -> "Iterator[tuple[str, str, bool]]":
         """A received message: Home Assistant's ``online`` on the status
         topic brings every config again; anything else, nothing."""
         if isinstance(payload, (bytes, bytearray)):
@@ -256,7 +264,7 @@ class Messages:
             for msg in self.announce():
                 yield msg
 
-    def announce(self):
+    def announce(self) -> "Iterator[tuple[str, str, bool]]":
         """Every discovery config: the bridge's, then each meter's registers."""
         if not self.discovery:
             return
@@ -267,7 +275,7 @@ class Messages:
             for e in m.extra:
                 yield self._extra_config(m, e)
 
-    def reading(self, reading, state=None):
+    def reading(self, reading: "Reading", state: "str | bytes | None" = None) -> "Iterator[tuple[str, str | bytes, bool]]":
         """The messages for one reading: configs of registers (or meters)
         not announced yet, then the state. ``state``: the reading's JSON
         text when the caller has it already (the dongle publishes the line
@@ -290,16 +298,18 @@ class Messages:
             yield msg
 
     # -- sensors derived from readings (energy accounting, ...) ------------------------
-    def meter_key(self, reading):
+    def meter_key(self, reading: "Reading") -> "str | None":
         """The identity (``<meter>`` in topics) a reading is published under,
         or None while it is unknown (list 1 before any id)."""
         return self._identify(reading)
 
-    def topic(self, key, suffix):
+    def topic(self, key: str, suffix: str) -> str:
         """``<topic_prefix>/meter/<key>/<suffix>``: where a derived sensor's state goes."""
         return "%s/meter/%s/%s" % (self.topic_prefix, key, suffix)
 
-    def add_sensor(self, key, obj, name, suffix, value_template, device_class=None, state_class=None, unit=None):
+    def add_sensor(self, key: str, obj: str, name: str, suffix: str, value_template: "str | None",
+                   device_class: "str | None" = None, state_class: "str | None" = None,
+                   unit: "str | None" = None) -> "tuple[str, str, bool] | None":
         """A sensor on meter ``key``'s device whose state is published (by the
         caller) on ``topic(key, suffix)``, e.g. the running hour's energy.
         Remembered with the meter: announced again with its configs. Returns
@@ -467,7 +477,7 @@ class Messages:
         parts.append("}")
         return (self.config_topic(m.key, obj), "".join(parts), True)
 
-    def bridge_device(self):
+    def bridge_device(self) -> str:
         d = self._bridge_device
         if d is None:
             d = '{"identifiers": [%s], "name": %s, "manufacturer": "hanreader", "model": %s' % (
@@ -479,7 +489,7 @@ class Messages:
             self._bridge_device = d
         return d
 
-    def bridge_config(self):
+    def bridge_config(self) -> "tuple[str, str, bool]":
         """The bridge's own entity (connected or not), which makes the device
         the meters are ``via_device`` of."""
         topic = "%s/binary_sensor/hanreader_bridge_%s/connectivity/config" % (self.discovery_prefix, self.bridge)
@@ -496,8 +506,9 @@ class Messages:
             return ', "origin": {"name": "hanreader", "sw_version": %s}' % _jstr_new(self.sw_version)
         return ', "origin": {"name": "hanreader"}'
 
-    def bridge_sensor(self, obj, name, state_topic, value_template=None, device_class=None, state_class=None,
-                      unit=None, diagnostic=True):
+    def bridge_sensor(self, obj: str, name: str, state_topic: str, value_template: "str | None" = None,
+                      device_class: "str | None" = None, state_class: "str | None" = None,
+                      unit: "str | None" = None, diagnostic: bool = True) -> "tuple[str, str, bool]":
         """A discovery config for one of the bridge's own sensors (the
         dongle's uptime, free heap, RSSI, ...): (topic, payload, True)."""
         obj = slug(obj)

@@ -114,7 +114,7 @@ _TABLE = """
 from ._compat import MICROPYTHON
 
 CACHE_SIZE = 48 if MICROPYTHON else 512
-_CACHE = {}
+_CACHE = {}  # type: dict
 
 
 def _find(key):
@@ -146,7 +146,7 @@ def lookup(code):
     return r
 
 
-_INFO = {}
+_INFO = {}  # type: dict
 
 
 def info(code):
@@ -215,7 +215,7 @@ _UNITS = (
     "J J/h W VA var Wh VAh varh A C V V/m F \u03a9 \u03a9m2/m Wb T A/m H Hz 1/(Wh) 1/(varh) "
     "1/(VAh) V2h A2h kg/s S K 1/(V2h) 1/(A2h) 1/m3 % Ah"
 )
-_UNIT_CACHE = {}
+_UNIT_CACHE = {}  # type: dict
 
 
 def unit_of(enum):

@@ -33,7 +33,7 @@ UNIT_WITHOUT_STAR = 4
 LONG_CLOCK = 8
 _ANY = (None, 15)  # an undeclared ident: no manufacturer, every quirk
 
-_DECLARED = {}  # P1 ident (3 letters, upper case) -> (manufacturer or None, quirk bits)
+_DECLARED = {}  # type: dict  # P1 ident (3 letters, upper case) -> (manufacturer or None, quirk bits)
 
 
 def declared(ident):

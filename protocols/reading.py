@@ -15,6 +15,12 @@ precision floats on ESP32) and the host print byte-identical lines. The
 spacing follows ``json.dumps``' defaults.
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Callable, Dict  # noqa: F401
+
 from ._compat import MICROPYTHON
 
 try:  # CPython: names for the type hints (MicroPython ignores annotations and has no typing)
@@ -39,7 +45,7 @@ class Meter:
         self.type = type
         self.list_version = list_version
 
-    def to_dict(self):
+    def to_dict(self) -> "Dict[str, Optional[str]]":
         return {
             "manufacturer": self.manufacturer,
             "id": self.id,
@@ -79,10 +85,10 @@ class Register:
             return self.raw * 10**s
         return self.raw / 10 ** (-s)
 
-    def to_dict(self):
+    def to_dict(self) -> "Dict[str, Any]":
         return {"obis": self.obis, "name": self.name, "value": self.value, "unit": self.unit}
 
-    def json(self):
+    def json(self) -> str:
         pre = self.pre
         if pre is None:
             pre = '{"obis": %s, "name": %s, "value": ' % (_jstr(self.obis), _jstr(self.name))
@@ -152,7 +158,7 @@ class Reading:
         self.registers = registers
         self.authenticated = authenticated
         self.frame_counter = frame_counter
-        self._received = None
+        self._received = None  # type: Optional[str]
         self.layout = self.signature = self.positions = self.declared = None
         if received_at is not None:
             self.received_at = received_at
@@ -173,7 +179,7 @@ class Reading:
         return None if t is None else _datetime(t, False)
 
     @received_at.setter
-    def received_at(self, value):
+    def received_at(self, value: "Any") -> None:
         if value is None or isinstance(value, str):
             self._received = value
         elif isinstance(value, (int, float)):
@@ -216,7 +222,7 @@ class Reading:
 
     def keys(self) -> "List[str]":
         """The register names (OBIS code where unnamed), in the order sent, each once."""
-        out = []
+        out = []  # type: List[Any]
         for r in self.registers:
             k = r.name if r.name is not None else r.obis
             if k not in out:
@@ -238,7 +244,7 @@ class Reading:
         return [(k, self[k]) for k in self.keys()]
 
     # -- the JSON schema -----------------------------------------------------------
-    def to_dict(self):
+    def to_dict(self) -> "Dict[str, Any]":
         """The JSON schema's structure as plain dicts and lists (docs/reading-schema.md)."""
         d = {"meter": self.meter.to_dict(), "time": self.time_text}
         if self._received is not None:
@@ -252,7 +258,7 @@ class Reading:
         d["registers"] = [r.to_dict() for r in self.registers]
         return d
 
-    def write_json(self, write):
+    def write_json(self, write: "Callable[[str], Any]") -> None:
         """Write the JSON text in pieces through ``write`` (a stream's write,
         or a list's append): the device prints a reading without building
         the whole line, and ``to_json`` joins the same pieces."""
@@ -317,7 +323,7 @@ class Reading:
 
     def to_json(self) -> str:
         """One line of JSON (docs/reading-schema.md), byte-identical on host and device."""
-        parts = []
+        parts = []  # type: List[str]
         self.write_json(parts.append)
         return "".join(parts)
 
@@ -335,7 +341,7 @@ class Reading:
     def __ne__(self, other):
         return not self.__eq__(other)
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
 
     def __repr__(self):
         return "Reading(%r, time=%r, %d registers)" % (self.meter, self.time_text, len(self.registers))
@@ -436,7 +442,7 @@ def _civil(days):
 if MICROPYTHON:
     _dt = None
 else:
-    import datetime as _dt
+    import datetime as _dt  # type: ignore[assignment]  # (None on MicroPython)
 
 
 def _datetime(text, meter_clock):
@@ -458,9 +464,9 @@ def _datetime(text, meter_clock):
     return v
 
 
-_TAILS = {}
-_SEP_TAILS = {}
-_HEADS = {}
+_TAILS = {}  # type: Dict[Optional[str], str]
+_SEP_TAILS = {}  # type: Dict[Optional[str], str]
+_HEADS = {}  # type: Dict[Tuple[Any, Any, Any, Any], str]
 
 
 def _texts(values):
@@ -483,7 +489,7 @@ def _unit_tail(unit, sep=False):
     return t
 
 
-_STRS = {}
+_STRS = {}  # type: Dict[str, str]
 
 
 def _jstr(s):

@@ -41,11 +41,19 @@ swaps the AES engine for the ``cryptography`` package; behaviour and errors
 are the same.
 """
 
+# Names for the type hints, for type checkers only: MicroPython compiles this
+# block away and ignores annotations. Before the first import, so that no
+# function's bytecode changes (tools/fw-mem).
+if False:
+    from typing import Any, Callable  # noqa: F401
+
+    from .apdu import Ciphered  # noqa: F401
+
 from .apdu import looks_like_apdu  # noqa: F401 (policy helper, re-exported)
 from .errors import AuthenticationError, DecryptionError, ReplayError, UnauthenticatedError
 
 
-def parse_key(key, what="key"):
+def parse_key(key: "str | bytes | bytearray | memoryview | None", what: str = "key") -> "bytes | None":
     """16 key bytes from bytes or hex text (spaces, ``:`` and ``-`` allowed).
 
     :raises ValueError: not 16 bytes / not hex, with a message naming ``what``.
@@ -79,24 +87,30 @@ class BaseDecryptor:
     ``_gcm_decrypt(iv, ct, aad, tag)`` (raises ValueError on a tag mismatch)
     and ``_ctr(iv, ct)``."""
 
-    def __init__(self, key, auth_key=None, check_replay=True):
-        self.key = parse_key(key, "key")
+    if False:  # type checkers only (MicroPython compiles this away): what subclasses supply
+        def _gcm_decrypt(self, iv: bytes, ct: bytes, aad: bytes, tag: bytes) -> bytes: ...
+
+        def _ctr(self, iv: bytes, ct: bytes) -> bytes: ...
+
+    def __init__(self, key: "str | bytes | bytearray | memoryview",
+                 auth_key: "str | bytes | bytearray | memoryview | None" = None, check_replay: bool = True) -> None:
+        self.key = parse_key(key, "key")  # type: bytes  # type: ignore[assignment]  # (None: raised below)
         if self.key is None:
             raise ValueError("key: an encryption key is required")
         self.auth_key = parse_key(auth_key, "auth_key")
         self.check_replay = check_replay
-        self._last = {}  # system title -> last genuine counter
+        self._last = {}  # type: dict[bytes, int]  # system title -> last genuine counter
         self.replays = 0
         self.tag_errors = 0
 
-    def reset(self):
+    def reset(self) -> None:
         """Forget every frame counter (e.g. after a meter was replaced)."""
         self._last = {}
 
-    def last_counter(self, system_title):
+    def last_counter(self, system_title: "bytes | bytearray | memoryview") -> "int | None":
         return self._last.get(bytes(system_title))
 
-    def __call__(self, c):
+    def __call__(self, c: "Ciphered") -> "tuple[bytes, bool]":
         title = c.system_title
         counter = c.invocation_counter
         if self.check_replay:
@@ -151,7 +165,7 @@ class BaseDecryptor:
             return plain, True
         return self._ctr(iv, c.ciphertext), False
 
-    def confirm(self, c):
+    def confirm(self, c: "Ciphered") -> None:
         """Record ``c``'s counter as genuine (``decode_apdu`` calls this once
         the plaintext parsed)."""
         if self.check_replay:
@@ -177,7 +191,9 @@ class Decryptor(BaseDecryptor):
     pure-Python AES where cryptolib is missing). ``aes``: an ECB constructor
     to use instead (tests)."""
 
-    def __init__(self, key, auth_key=None, aes=None, check_replay=True):
+    def __init__(self, key: "str | bytes | bytearray | memoryview",
+                 auth_key: "str | bytes | bytearray | memoryview | None" = None,
+                 aes: "Callable[[bytes], Any] | None" = None, check_replay: bool = True) -> None:
         BaseDecryptor.__init__(self, key, auth_key, check_replay)
         from .gcm import GCM
 
@@ -190,6 +206,8 @@ class Decryptor(BaseDecryptor):
         return self._gcm.ctr(iv, ct)
 
 
-def make_decryptor(key, auth_key=None, aes=None, check_replay=True):
+def make_decryptor(key: "str | bytes | bytearray | memoryview",
+                   auth_key: "str | bytes | bytearray | memoryview | None" = None,
+                   aes: "Callable[[bytes], Any] | None" = None, check_replay: bool = True) -> "Decryptor":
     """``(Ciphered) -> (plaintext, authenticated)`` for ``decode_apdu``/``Reader``."""
     return Decryptor(key, auth_key, aes, check_replay)

@@ -169,6 +169,26 @@ def test_hanreader_auto_detects_dongle_lines():
     assert hr.format == "dongle"
 
 
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity"])
+def test_dongle_line_with_a_number_that_is_not_finite(value):
+    # Python's json reads these (no dongle writes them); they crashed the
+    # parser with a TypeError (found by mypy, issue 17 item 3).
+    good = protocols.decode_frame(AIDON_DOC).to_json()
+    bad = good.replace('"value": 1362,', '"value": %s,' % value)
+    assert bad != good
+    with pytest.raises(dongle.DongleLineError) as e:
+        dongle.parse_line(bad)
+    assert str(e.value) == "register 1-0:1.7.0.255: expected a finite number, found %s" % value
+    errors = []
+    p = dongle.DongleParser(on_error=errors.append)
+    got = p.feed((bad + "\n" + good + "\n").encode())
+    assert [g.to_json() for g in got] == [good]  # the line is skipped, the next one read
+    assert p.errors == 1 and [str(x) for x in errors] == [str(e.value)]
+    hr = HanReader(format="dongle")
+    assert [r.to_json() for r in hr.feed((bad + "\n" + good + "\n").encode())] == [good]
+    assert hr.counters()["dongle_errors"] == 1
+
+
 # -- sources: errors a user meets ----------------------------------------------------------
 
 

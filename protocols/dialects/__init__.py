@@ -17,13 +17,13 @@ raises just because it is unknown.
 
 from .. import meters as _meters
 
-_ENGINES = {}
+_ENGINES = {}  # type: dict
 # Meter contexts by name; what ``meters.find`` gave, per column (value ->
 # Meter or None), bytes apart (bytes and str hash alike, and MicroPython can
 # warn when they meet in ``==``).
-_CTX = {}
-_SEEN = {0: {}, 2: {}, 3: {}, 5: {}}
-_SEEN_B = {}
+_CTX = {}  # type: dict
+_SEEN = {0: {}, 2: {}, 3: {}, 5: {}}  # type: dict[int, dict]
+_SEEN_B = {}  # type: dict
 
 
 def _engine(name):

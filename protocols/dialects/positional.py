@@ -168,7 +168,7 @@ def _padded(sig, want):
     return True
 
 
-_SHAPES = {}  # (signature, FLAG id) -> the positional meter with that layout, or None
+_SHAPES = {}  # type: dict  # (signature, FLAG id) -> the positional meter with that layout, or None
 
 
 def by_shape(body, hint):
