@@ -466,3 +466,88 @@ def test_no_loop_pass_waits_for_a_slow_broker_longer_than_the_uart_buffer_holds(
     assert [(e["state"], e["error"]) for e in events(lines, "mqtt")] == [
         ("down", "connection error (OSError 110: timed out)")]
     assert len(tf.readings(lines)) == 6
+
+
+def test_wifi_retries_with_backoff_and_starts_again_at_one_second_after_a_drop(tmp_path):
+    """Issue 15 item 1, "reconnect with backoff": net.Wifi on sim/fakenetwork.py,
+    stepped every 100 ms of a clock of its own (tests/mp/fw_backoff.py). A
+    wrong password: tries at 0 s, then after 1, 2, 4 … 60 s (each failure
+    seen at the next step), said once; the right password: joined at the
+    next try; the link lost (seen at the 1-second check): tried again 1 s
+    later, the backoff started afresh."""
+    tf.need("unix")
+    b = tf.bundle.build(sim=True)
+    res = tf.mpvm.run("unix", REPO / "tests" / "mp" / "fw_backoff.py", [], libs=[(str(b), "/lib")],
+                      heap="256k", timeout=120)
+    assert res.returncode == 0, res.stderr.decode(errors="replace")[-2000:]
+    got = json.loads(res.stdout.decode().splitlines()[-1])["backoff"]
+    assert got["wrong"] == [0, 1100, 3200, 7300, 15400, 31500, 63600, 123700, 183800, 243900]
+    assert got["up"] == "up" and got["events"] == 2  # "down" once in five minutes, then "connected"
+    assert got["after_drop"] == [361100] and got["state"] == "up"
+    assert got["lines"] == ["down", "connected", "down", "connected"]
+
+
+def test_the_dongle_uses_the_configured_prefixes_and_announces_again_when_home_assistant_is_back(tmp_path):
+    """Issue 15 item 2: ``mqtt_topic_prefix`` and ``mqtt_discovery_prefix`` are
+    configuration settings (on flash, as ``{"set": ...}`` writes them); every
+    topic the dongle publishes is under them, the meter's messages are the
+    host bridge's with the same ``--topic-prefix``/``--discovery-prefix``,
+    and when Home Assistant says ``online`` on ``<discovery prefix>/status``
+    (it restarted: its retained configs may be gone) the dongle sends every
+    config again, as the host bridge does."""
+    b = Broker(tmp_path)
+    try:
+        s = Subscriber(b)
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, str(REPLAY), str(SAMPLE), "--heap", HEAP, "--broker", b.url, "--wifi", "home-ap:" + WIFI_PW,
+                 "--flash", str(tmp_path / "flash"), "--passes", "30", "--gap-ms", "150", "--start-ms", "1500",
+                 "--timeout", "100", "--set", json.dumps({"ntp": False, "bridge_id": BRIDGE, "status_s": 0,
+                                                          "wifi_ssid": "home-ap", "wifi_password": WIFI_PW,
+                                                          "mqtt_topic_prefix": "home/han",
+                                                          "mqtt_discovery_prefix": "ha"})],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            out = {}
+
+            def talk():
+                out["out"], out["err"] = proc.communicate(timeout=130)
+
+            th = threading.Thread(target=talk)
+            th.start()
+            state = "home/han/meter/7359992890941742/state"
+            cfg = "ha/sensor/hanreader_7359992890941742/active_power_import/config"
+            s.wait_for(lambda m: sum(1 for x in m if x[0] == state) >= 3, timeout=90)
+            before = sum(1 for t, _, _ in s.messages if t == cfg)
+            s.publish("ha/status", "online")
+            s.wait_for(lambda m: sum(1 for x in m if x[0] == cfg) > before, timeout=60)
+            th.join(140)
+            dongle = ended(s)
+        finally:
+            s.close()
+    finally:
+        b.stop()
+    assert proc.returncode == 0, out["err"].decode()[-2000:]
+    usb = out["out"].decode().splitlines()
+    assert [e["state"] for e in events(usb, "mqtt")] == ["connected"]
+    mine = [m for m in dongle if m[0] != "ha/status"]
+    assert all(t.startswith(("home/han/", "ha/")) for t, _, _ in mine), sorted({t for t, _, _ in mine})
+    assert any(t == "home/han/bridge/%s/diagnostics" % BRIDGE for t, _, _ in mine)
+    assert any(t.startswith("ha/sensor/hanreader_bridge_%s/" % BRIDGE) for t, _, _ in mine)
+    assert sum(1 for t, _, _ in mine if t == cfg) >= 2  # announced again after "online"
+    c = json.loads(next(p for t, p, _ in mine if t == cfg))
+    assert c["state_topic"] == state and c["availability_topic"] == "home/han/bridge/%s/availability" % BRIDGE
+    # The meter's messages are the host bridge's with the same prefixes.
+    b.start()
+    s = Subscriber(b)
+    try:
+        h = subprocess.run([sys.executable, "-m", "hostlib.cli", "mqtt", str(SAMPLE), "--broker", b.url, "--fast",
+                            "--bridge-id", BRIDGE, "--topic-prefix", "home/han", "--discovery-prefix", "ha"],
+                           capture_output=True, text=True, timeout=60, cwd=REPO)
+        assert h.returncode == 0, h.stderr
+        host = s.wait_for(lambda m: ("home/han/bridge/%s/availability" % BRIDGE, "offline", False) in m)
+    finally:
+        s.close()
+        b.stop()
+    hm = {(t, p) for t, p, _ in meter_msgs(host)}
+    dm = {(t, p) for t, p, _ in meter_msgs(mine)}
+    assert hm and hm == dm

@@ -464,3 +464,70 @@ def test_raw_mode_gives_the_bytes_of_every_protocol():
     rd = Reader(keep_raw=True, on_frame=lambda m: seen.append(wire_bytes(m)))
     rd.feed(AIDON[0])
     assert seen == [AIDON[0]]
+
+
+# -- items 4 and 11 (P1), with the issue's own reproducers -------------------------------
+
+
+def _p1(name):
+    with open(os.path.join(CAPTURES, "p1", name), "rb") as f:
+        return f.read()
+
+
+def _p1_with_crc():
+    """The P1 captures that decode and end with a four-digit CRC."""
+    from protocols.p1 import decode_telegram
+
+    out = []
+    for name in sorted(os.listdir(os.path.join(CAPTURES, "p1"))):
+        if not name.endswith(".txt"):
+            continue
+        t = _p1(name)
+        if b"!" not in t or len(t[t.rindex(b"!") + 1:].strip()) != 4:
+            continue  # (a capture cut before its end)
+        try:
+            decode_telegram(t)
+        except HanError:
+            continue  # the captures that are wrong on purpose (bad CRC, cut, redacted)
+        out.append(name)
+    return out
+
+
+def test_a_p1_crc_stripped_or_cut_to_a_line_end_is_never_read_unverified():
+    """Item 4: the CRC removed, or its first digit turned into CR, was read
+    unverified (one changed digit then gave 9001.453 kW). After a telegram
+    that carried its CRC, the stream rejects both (``format``), whatever
+    the meter; ``decode`` rejects them for every meter declared to send one."""
+    from protocols.p1 import decode_telegram
+
+    names = _p1_with_crc()
+    assert len(names) >= 19
+    for name in names:
+        t = _p1(name)
+        i = t.rindex(b"!")
+        for bad in (t[: i + 1] + b"\r\n", t[: i + 1] + b"\r" + t[i + 2:]):
+            kinds = []
+            rd = Reader(on_reject=lambda e: kinds.append(e.kind))
+            got = rd.feed(t + bad) + rd.flush()
+            assert len(got) == 1 and kinds == ["format"], (name, kinds)
+    t = _p1("kamstrup-omnia-se-gh578-1.txt")
+    i = t.rindex(b"!")
+    assert b"1-0:1.7.0(0001.453*kW)" in t
+    forged = t[: i + 1].replace(b"1-0:1.7.0(0001.453", b"1-0:1.7.0(9001.453") + b"\r" + t[i + 2:]
+    assert kind(decode_telegram, forged) == "format"
+    kinds = []
+    rd = Reader(on_reject=lambda e: kinds.append(e.kind))
+    got = rd.feed(t + forged) + rd.flush()
+    assert [r["active_power_import"] for r in got] == [1453] and kinds == ["format"]
+
+
+def test_a_p1_number_of_4301_digits_is_a_format_error_not_a_value_error():
+    """Item 11: the issue's input (CPython's integer-string limit is 4,300 digits)."""
+    data = bytes.fromhex("2F414243350A312E382E3028") + b"1" * 4301 + bytes.fromhex("290A210A")
+    assert kind(hostlib.decode, data) == "format"
+    kinds = []
+    rd = Reader(on_reject=lambda e: kinds.append(e.kind))
+    for i in range(0, len(data), 64):
+        assert rd.feed(data[i: i + 64]) == []
+    assert rd.flush() == [] and kinds  # rejected, said (longer than a telegram may be)
+    assert dict(rd.counters())["discarded"] == len(data)  # every byte counted
