@@ -13,7 +13,8 @@ Nothing here waits: ``WLAN.connect`` returns at once on the ESP32 and the
 Pico W and is polled with ``isconnected()`` / ``status()`` from the loop;
 a connection attempt that does not succeed within ``_JOIN_MS`` is
 abandoned and retried after a backoff (1 s doubling to 60 s). The steps
-that do block are bounded: an NTP query (``ntptime``, 1 s socket timeout),
+that do block are bounded: an NTP query (``ntptime``, 1 s socket timeout;
+after a failure retried in 1, 2, 4 ... 60 minutes),
 an MQTT connect (two waits of ``mqttout.CONNECT_TIMEOUT_S``) and the
 subscription after it (one of ``mqttout.TIMEOUT_S``), each in a loop pass
 of its own, so the UART receive buffer (2 s of data) and the
@@ -31,21 +32,25 @@ import time
 _JOIN_MS = 20000  # give up one Wi-Fi connection attempt after this
 _CHECK_MS = 1000  # how often a connected WLAN is checked
 _BACKOFF_MS = (1000, 60000)  # first and longest wait before retrying
-_NTP_RETRY_MS = 60000
+_NTP_RETRY_MS = (60000, 3600000)  # a failed NTP query: retried after 1, 2, 4 ... 60 minutes
 _NTP_EVERY_MS = 6 * 3600 * 1000
 
 
 class Backoff:
-    def __init__(self):
-        self.ms = _BACKOFF_MS[0]
+    """Waits of ``first`` ms doubling to ``longest``; ``reset`` after a success."""
+
+    def __init__(self, first=_BACKOFF_MS[0], longest=_BACKOFF_MS[1]):
+        self.first = first
+        self.longest = longest
+        self.ms = first
 
     def next(self):
         ms = self.ms
-        self.ms = min(self.ms * 2, _BACKOFF_MS[1])
+        self.ms = min(self.ms * 2, self.longest)
         return ms
 
     def reset(self):
-        self.ms = _BACKOFF_MS[0]
+        self.ms = self.first
 
 
 class Wifi:
@@ -171,6 +176,7 @@ class Net:
         self.ntp_host = c["ntp_host"] if c["ntp"] else None
         self.clock = False  # True once NTP has set the clock
         self._ntp_due = None
+        self._ntp_wait = Backoff(_NTP_RETRY_MS[0], _NTP_RETRY_MS[1])
         self.mqtt = None
         if c["mqtt_broker"]:
             import mqttout
@@ -202,11 +208,16 @@ class Net:
             self.app.event("ntp", [("error", "no ntptime module in this MicroPython")])
             return
         except Exception as e:
-            self._ntp_due = time.ticks_add(now, _NTP_RETRY_MS)
+            # backoff: a name (pool.ntp.org) is looked up by the port's
+            # resolver on every try, which may block longer than the 1 s
+            # query on a Wi-Fi without internet: once an hour at most then
+            wait = self._ntp_wait.next()
+            self._ntp_due = time.ticks_add(now, wait)
             if self.clock is False:
                 self.clock = None  # said once
-                self.app.event("ntp", [("error", "%s: %s" % (type(e).__name__, e)), ("retry_s", _NTP_RETRY_MS // 1000)])
+                self.app.event("ntp", [("error", "%s: %s" % (type(e).__name__, e)), ("retry_s", wait // 1000)])
             return
+        self._ntp_wait.reset()
         self._ntp_due = time.ticks_add(now, _NTP_EVERY_MS)
         if not self.clock:
             self.clock = True

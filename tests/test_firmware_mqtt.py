@@ -487,6 +487,25 @@ def test_wifi_retries_with_backoff_and_starts_again_at_one_second_after_a_drop(t
     assert got["lines"] == ["down", "connected", "down", "connected"]
 
 
+def test_ntp_on_a_wifi_without_internet_is_tried_less_and_less_often():
+    """Issue 15 item 1, the loop never blocked: an NTP try looks the host
+    name (``pool.ntp.org``) up with the port's resolver, which on a Wi-Fi
+    without internet may wait longer than the query's 1 s. net.Net on
+    sim/fakenetwork.py (tests/mp/fw_ntp_backoff.py, a clock of its own):
+    eight hours without internet give 13 tries, not 480 (one a minute, as
+    before), waits of 1, 2, 4 ... 60 minutes, said once; the internet back,
+    the next try sets the clock."""
+    tf.need("unix")
+    b = tf.bundle.build(sim=True)
+    res = tf.mpvm.run("unix", REPO / "tests" / "mp" / "fw_ntp_backoff.py", [], libs=[(str(b), "/lib")],
+                      heap="256k", timeout=120)
+    assert res.returncode == 0, res.stderr.decode(errors="replace")[-2000:]
+    got = json.loads(res.stdout.decode().splitlines()[-1])["ntp"]
+    assert got["offline"] == [1, 61, 181, 421, 901, 1861, 3781, 7381, 10981, 14581, 18181, 21781, 25381]
+    assert got["lines"] == 2 and got["retry_s"] == 60  # the failure said once, then "synchronised"
+    assert got["after"] == [28981] and got["clock"] is True and got["state"] == "synchronised"
+
+
 def test_the_dongle_uses_the_configured_prefixes_and_announces_again_when_home_assistant_is_back(tmp_path):
     """Issue 15 item 2: ``mqtt_topic_prefix`` and ``mqtt_discovery_prefix`` are
     configuration settings (on flash, as ``{"set": ...}`` writes them); every

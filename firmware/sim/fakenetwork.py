@@ -33,6 +33,7 @@ class AccessPoint:
         self.down_until = None
         self.drops = 0
         self.joins = 0
+        self.internet = True  # False: joined, but no name resolves (no NTP)
 
     def up(self):
         if self.down_until is None:
@@ -137,6 +138,8 @@ class _NtpTime:
         self.calls += 1
         if not ap.up():
             raise OSError(110)
+        if not ap.internet:
+            raise OSError(-202)  # getaddrinfo: the name did not resolve
 
     def time(self):
         return time.time()
